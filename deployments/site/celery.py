@@ -1,0 +1,11 @@
+"""The Celery app of the site. Without CELERY_BROKER_URL, tasks run eagerly in-process."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deployments.site.settings.dev")
+
+app = Celery("rers")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,1 @@
+"""rers_core: one reciprocal knowledge-exchange network (members, charter, consents, listings)."""

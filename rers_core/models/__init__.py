@@ -1,0 +1,16 @@
+from rers_core.models.charter import Charter, CharterAcceptance
+from rers_core.models.consent import ContactConsent
+from rers_core.models.listing import Listing
+from rers_core.models.member import Member, WithdrawalRecord
+from rers_core.models.network import Domain, Network
+
+__all__ = [
+    "Charter",
+    "CharterAcceptance",
+    "ContactConsent",
+    "Domain",
+    "Listing",
+    "Member",
+    "Network",
+    "WithdrawalRecord",
+]

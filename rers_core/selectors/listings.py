@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from rers_core import permissions
+from rers_core.errors import NotFound
+from rers_core.models import Listing, Member, Network
+
+
+def listing_list(network: Network, user) -> QuerySet[Listing]:
+    """Listings of ``network`` that ``user`` may see.
+
+    Members see the open listings of their network and all of their own; facilitators see
+    every listing of the network; anyone else sees nothing. Withdrawn members' listings
+    are never shown.
+    """
+    base = Listing.objects.filter(network=network).select_related("member", "domain", "network")
+    base = base.exclude(member__status=Member.Status.WITHDRAWN)
+    if permissions.is_facilitator(user, network):
+        return base
+    if not permissions.can_browse(user, network):
+        own = permissions.membership(user, network)
+        return base.filter(member=own) if own is not None else base.none()
+    own = permissions.membership(user, network)
+    return base.filter(Q(status=Listing.Status.OPEN) | Q(member=own))
+
+
+def listing_get(network: Network, user, listing_id: int | str) -> Listing:
+    try:
+        pk = int(listing_id)
+    except (TypeError, ValueError):
+        pk = None
+    listing = listing_list(network, user).filter(pk=pk).first() if pk is not None else None
+    if listing is None:
+        raise NotFound(_("There is no such listing in this network."))
+    return listing
+
+
+def listing_text_filter(qs: QuerySet[Listing], text: str) -> QuerySet[Listing]:
+    """Case-insensitive "contains" over title, description and domain name, each word."""
+    for word in (text or "").split():
+        qs = qs.filter(
+            Q(title__icontains=word) | Q(description__icontains=word) | Q(domain__name__icontains=word)
+        )
+    return qs
+
+
+def member_listings(member: Member) -> QuerySet[Listing]:
+    return member.listings.select_related("domain").order_by("status", "-created_at")

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from rers_core import permissions
+from rers_core.errors import NotFound
+from rers_core.models import CharterAcceptance, ContactConsent, Listing, Member, Network
+
+
+def member_list(network: Network, *, include_withdrawn: bool = False) -> QuerySet[Member]:
+    """Members of one network, for facilitators (callers check the role)."""
+    qs = Member.objects.filter(network=network).select_related("network", "user")
+    if not include_withdrawn:
+        qs = qs.exclude(status=Member.Status.WITHDRAWN)
+    return qs.prefetch_related(
+        Prefetch(
+            "consents", queryset=ContactConsent.objects.filter(revoked_at__isnull=True),
+            to_attr="active_consents",
+        )
+    )
+
+
+def member_get(network: Network, member_id: int | str) -> Member:
+    """One active member of ``network``; members of other networks are not found."""
+    try:
+        pk = int(member_id)
+    except (TypeError, ValueError):
+        pk = None
+    member = member_list(network).filter(pk=pk).first() if pk is not None else None
+    if member is None:
+        raise NotFound(_("There is no such member in this network."))
+    return member
+
+
+def consent_history(member: Member) -> QuerySet[ContactConsent]:
+    return ContactConsent.objects.filter(member=member).order_by("-granted_at", "-id")
+
+
+def consents_active(member: Member) -> QuerySet[ContactConsent]:
+    return consent_history(member).filter(revoked_at__isnull=True)
+
+
+def has_accepted_current_charter(member: Member) -> bool:
+    current = member.network.charters.order_by("-version").values_list("pk", flat=True).first()
+    return current is not None and member.charter_acceptances.filter(charter_id=current).exists()
+
+
+def user_memberships(user) -> QuerySet[Member]:
+    if user is None or not user.is_authenticated:
+        return Member.objects.none()
+    return (
+        Member.objects.filter(user=user)
+        .exclude(status=Member.Status.WITHDRAWN)
+        .select_related("network")
+    )
+
+
+def user_data_export(user) -> dict[str, Any]:
+    """Everything this instance holds about ``user``, as JSON-ready data."""
+    memberships = (
+        Member.objects.filter(user=user)
+        .select_related("network")
+        .prefetch_related(
+            Prefetch("consents", queryset=ContactConsent.objects.order_by("granted_at", "id")),
+            Prefetch(
+                "charter_acceptances",
+                queryset=CharterAcceptance.objects.select_related("charter").order_by("id"),
+            ),
+            Prefetch("listings", queryset=Listing.objects.select_related("domain").order_by("id")),
+        )
+        .order_by("id")
+    )
+    return {
+        "account": {
+            "username": user.get_username(),
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+        },
+        "memberships": [_membership_export(m) for m in memberships],
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _membership_export(member: Member) -> dict[str, Any]:
+    return {
+        "network": {"slug": member.network.slug, "name": member.network.name},
+        "display_name": member.display_name,
+        "presentation": member.presentation,
+        "contact": {"email": member.email, "phone": member.phone, "other_link": member.other_link},
+        "status": member.status,
+        "role": member.role,
+        "first_visit": _iso(member.created_at),
+        "joined_at": _iso(member.joined_at),
+        "left_at": _iso(member.left_at),
+        "charter_acceptances": [
+            {"version": a.charter.version, "accepted_at": _iso(a.accepted_at),
+             "recorded_by_facilitator": a.recorded_by_id is not None}
+            for a in member.charter_acceptances.all()
+        ],
+        "contact_consents": [
+            {"channel": c.channel, "audience": c.audience, "scope": c.scope,
+             "granted_at": _iso(c.granted_at), "revoked_at": _iso(c.revoked_at)}
+            for c in member.consents.all()
+        ],
+        "listings": [
+            {"id": li.pk, "direction": li.direction, "kind": li.kind, "domain": li.domain.name,
+             "title": li.title, "description": li.description, "modalities": li.modalities,
+             "setting": li.setting, "availability": li.availability,
+             "visibility": li.visibility, "status": li.status,
+             "created_at": _iso(li.created_at), "updated_at": _iso(li.updated_at)}
+            for li in member.listings.all()
+        ],
+    }
+
+
+def can_view_contact_details(user, member: Member) -> bool:
+    """Contact details are for the person themself and their network's facilitators."""
+    return permissions.can_act_for(user, member)

@@ -1,0 +1,109 @@
+"""Writes on offers and requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from rers_core.errors import DomainError, ValidationFailed
+from rers_core.models import Domain, Listing, Member
+from rers_core.selectors.networks import domain_for
+from rers_core.services._common import full_clean, require_can_act_for
+
+LISTING_EDITABLE_FIELDS = (
+    "direction", "kind", "domain", "title", "description", "one_to_one", "group",
+    "practice_exchange", "setting", "availability", "visibility", "external_ref",
+)
+
+
+def _apply(listing: Listing, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(LISTING_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown listing fields: %s.") % ", ".join(sorted(unknown)))
+    for key, value in fields.items():
+        if key == "domain":
+            value = domain_for(listing.network, value)
+        elif isinstance(value, str):
+            value = value.strip()
+        setattr(listing, key, value)
+    if not listing.title:
+        raise ValidationFailed(_("Give a short title."), field="title")
+    if not (listing.one_to_one or listing.group or listing.practice_exchange):
+        raise ValidationFailed(
+            _("Choose at least one way to exchange: one-to-one, in a group or practice exchange."),
+            field="one_to_one",
+        )
+    full_clean(listing, exclude=["network", "member", "domain", "created_by"])
+
+
+def _save(listing: Listing) -> None:
+    try:
+        with transaction.atomic():
+            listing.save()
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            _("Another listing of this network already has this external reference."),
+            field="external_ref",
+        ) from exc
+
+
+@transaction.atomic
+def listing_create(
+    *, member: Member, direction: str, kind: str, domain: Domain | int | str, title: str,
+    acting, **fields: Any,
+) -> Listing:
+    """Record an offer or a request of ``member``, by themself or by a facilitator."""
+    require_can_act_for(acting, member)
+    if member.status != Member.Status.MEMBER:
+        raise DomainError(
+            _("Only members who accepted the charter can offer or request a savoir.")
+        )
+    listing = Listing(
+        network=member.network, member=member,
+        created_by=acting if acting is not None and acting.is_authenticated else None,
+    )
+    _apply(listing, {"direction": direction, "kind": kind, "domain": domain, "title": title,
+                     **fields})
+    _save(listing)
+    return listing
+
+
+@transaction.atomic
+def listing_update(*, listing: Listing, acting, **fields: Any) -> Listing:
+    """Edit an open or paused listing; a closed listing stays as it was."""
+    require_can_act_for(acting, listing.member)
+    listing = Listing.objects.select_for_update().select_related("network").get(pk=listing.pk)
+    if listing.status == Listing.Status.CLOSED:
+        raise DomainError(_("A closed listing cannot be edited; post a new one instead."))
+    _apply(listing, fields)
+    _save(listing)
+    return listing
+
+
+def _move(listing: Listing, to: str, acting) -> Listing:
+    require_can_act_for(acting, listing.member)
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if listing.status != to:
+        listing.transition(to)
+        listing.save(update_fields=["status", "updated_at"])
+    return listing
+
+
+@transaction.atomic
+def listing_pause(*, listing: Listing, acting) -> Listing:
+    """Hide a listing for a while; pausing a paused listing changes nothing."""
+    return _move(listing, Listing.Status.PAUSED, acting)
+
+
+@transaction.atomic
+def listing_reopen(*, listing: Listing, acting) -> Listing:
+    """Show a paused listing again."""
+    return _move(listing, Listing.Status.OPEN, acting)
+
+
+@transaction.atomic
+def listing_close(*, listing: Listing, acting) -> Listing:
+    """Close a listing for good (answered, or no longer wanted)."""
+    return _move(listing, Listing.Status.CLOSED, acting)

@@ -1,0 +1,296 @@
+"""Writes on memberships: joining, the charter, profiles, roles, consents, withdrawal."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rers_core import permissions
+from rers_core.errors import DomainError, ValidationFailed
+from rers_core.models import (
+    Charter,
+    CharterAcceptance,
+    ContactConsent,
+    Listing,
+    Member,
+    Network,
+    WithdrawalRecord,
+)
+from rers_core.selectors.networks import charter_current
+from rers_core.services._common import (
+    full_clean,
+    require_can_act_for,
+    require_coordinator,
+    require_facilitator,
+)
+
+User = get_user_model()
+
+PROFILE_FIELDS = ("display_name", "presentation", "email", "phone", "other_link")
+
+
+def _actor(acting):
+    return acting if acting is not None and acting.is_authenticated else None
+
+
+def _require_active(member: Member) -> None:
+    if member.status == Member.Status.WITHDRAWN:
+        raise DomainError(_("This person has left the network."))
+
+
+@transaction.atomic
+def member_join(
+    *, network: Network, user, display_name: str, presentation: str = "", email: str = "",
+    acting=None,
+) -> Member:
+    """Record ``user`` as a visitor of ``network``: they are discovering it.
+
+    The contact email defaults to the account's email. Joining twice is refused with a
+    message; becoming a member is :func:`member_accept_charter`.
+    """
+    if acting is not None and acting.pk != user.pk:
+        require_facilitator(acting, network)
+    if permissions.membership(user, network) is not None:
+        raise DomainError(_("You are already in this network."))
+    member = Member(
+        network=network, user=user, display_name=(display_name or "").strip(),
+        presentation=(presentation or "").strip(), email=email or user.email or "",
+        status=Member.Status.VISITOR,
+    )
+    if not member.display_name:
+        raise ValidationFailed(_("Choose the name other members will see."), field="display_name")
+    full_clean(member, exclude=["user", "network"])
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise DomainError(_("You are already in this network.")) from exc
+    permissions.forget_memberships(user)
+    return member
+
+
+@transaction.atomic
+def member_register(
+    *, network: Network, email: str, display_name: str, presentation: str = "", acting
+) -> Member:
+    """A facilitator records a visitor met at a drop-in session, with a new account.
+
+    The account has no password: the person sets one through "forgotten password",
+    or keeps being helped by facilitators.
+    """
+    require_facilitator(acting, network)
+    email = (email or "").strip().lower()
+    user = user_for_email(email) if email else None
+    if user is None:
+        user = User.objects.create_user(
+            username=email or _unique_username(), email=email
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return member_join(
+        network=network, user=user, display_name=display_name, presentation=presentation,
+        email=email, acting=acting,
+    )
+
+
+def user_for_email(email: str):
+    return User.objects.filter(email__iexact=email).order_by("pk").first() or User.objects.filter(
+        username__iexact=email
+    ).first()
+
+
+def _unique_username() -> str:
+    return f"member-{secrets.token_hex(6)}"
+
+
+@transaction.atomic
+def member_accept_charter(
+    *, member: Member, acting, charter: Charter | None = None
+) -> CharterAcceptance:
+    """Record the member's free acceptance of the current charter; a visitor becomes a member.
+
+    Accepting a version already accepted returns the existing acceptance.
+    """
+    require_can_act_for(acting, member)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    _require_active(member)
+    current = charter_current(member.network)
+    if current is None:
+        raise DomainError(_("This network has no charter yet."))
+    if charter is not None and charter.pk != current.pk:
+        raise DomainError(_("This charter version is no longer the current one; read the new one."))
+    acceptance, _created = CharterAcceptance.objects.get_or_create(
+        member=member, charter=current,
+        defaults={"recorded_by": _actor(acting) if acting and acting.pk != member.user_id else None},
+    )
+    if member.status == Member.Status.VISITOR:
+        member.transition(Member.Status.MEMBER)
+        member.joined_at = timezone.now()
+        member.save(update_fields=["status", "joined_at"])
+    permissions.forget_memberships(member.user)
+    return acceptance
+
+
+@transaction.atomic
+def member_update_profile(*, member: Member, acting, **fields: str) -> Member:
+    """Change a member's name, presentation or contact details."""
+    require_can_act_for(acting, member)
+    _require_active(member)
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown profile fields: %s.") % ", ".join(sorted(unknown)))
+    for key, value in fields.items():
+        setattr(member, key, (value or "").strip())
+    if not member.display_name:
+        raise ValidationFailed(_("Choose the name other members will see."), field="display_name")
+    full_clean(member, exclude=["user", "network"])
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_assign_role(*, member: Member, role: str, acting) -> Member:
+    """Give a member the role member, facilitator or coordinator (coordinators decide).
+
+    A network always keeps at least one coordinator.
+    """
+    require_coordinator(acting, member.network)
+    if role not in Member.Role.values:
+        raise ValidationFailed(_("Unknown role “%s”.") % role, field="role")
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    _require_active(member)
+    if role != Member.Role.MEMBER and member.status != Member.Status.MEMBER:
+        raise DomainError(_("Only a member who accepted the charter can facilitate."))
+    if member.role == Member.Role.COORDINATOR and role != Member.Role.COORDINATOR:
+        _require_another_coordinator(member)
+    member.role = role
+    member.save(update_fields=["role"])
+    permissions.forget_memberships(member.user)
+    return member
+
+
+def _require_another_coordinator(member: Member) -> None:
+    others = (
+        Member.objects.select_for_update()
+        .filter(network=member.network_id, role=Member.Role.COORDINATOR)
+        .exclude(status=Member.Status.WITHDRAWN)
+        .exclude(pk=member.pk)
+    )
+    if not others.exists():
+        raise DomainError(_("The network needs at least one other coordinator first."))
+
+
+@transaction.atomic
+def consent_grant(
+    *, member: Member, channel: str, audience: str, scope: str = "", acting
+) -> ContactConsent:
+    """Record the member's consent to be contacted through ``channel`` by ``audience``.
+
+    Granting an identical active consent again changes nothing; a different scope
+    revokes the old consent and records the new one, keeping the history.
+    """
+    require_can_act_for(acting, member)
+    _require_active(member)
+    if channel not in ContactConsent.Channel.values:
+        raise ValidationFailed(_("Unknown contact channel “%s”.") % channel, field="channel")
+    if audience not in ContactConsent.Audience.values:
+        raise ValidationFailed(_("Unknown audience “%s”.") % audience, field="audience")
+    scope = (scope or "").strip()
+    active = (
+        ContactConsent.objects.select_for_update()
+        .filter(member=member, channel=channel, audience=audience, revoked_at__isnull=True)
+        .first()
+    )
+    if active is not None:
+        if active.scope == scope:
+            return active
+        _revoke(active, acting)
+    consent = ContactConsent(
+        member=member, channel=channel, audience=audience, scope=scope, granted_by=_actor(acting)
+    )
+    full_clean(consent, exclude=["member", "granted_by", "revoked_by"])
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, consent: ContactConsent, acting) -> ContactConsent:
+    """Withdraw one consent; revoking an already revoked consent changes nothing."""
+    require_can_act_for(acting, consent.member)
+    consent = ContactConsent.objects.select_for_update().get(pk=consent.pk)
+    if consent.revoked_at is None:
+        _revoke(consent, acting)
+    return consent
+
+
+def _revoke(consent: ContactConsent, acting) -> None:
+    consent.revoked_at = timezone.now()
+    consent.revoked_by = _actor(acting)
+    consent.save(update_fields=["revoked_at", "revoked_by"])
+
+
+@transaction.atomic
+def consent_set(
+    *, member: Member, choices: Iterable[tuple[str, str]], acting, scope: str = ""
+) -> list[ContactConsent]:
+    """Make the member's active consents exactly ``choices`` (pairs of channel, audience).
+
+    Used by forms that show every channel and audience as a checkbox.
+    """
+    wanted = set(choices)
+    active = ContactConsent.objects.filter(member=member, revoked_at__isnull=True)
+    for consent in active:
+        if (consent.channel, consent.audience) not in wanted:
+            consent_revoke(consent=consent, acting=acting)
+    return [
+        consent_grant(member=member, channel=c, audience=a, scope=scope, acting=acting)
+        for c, a in sorted(wanted)
+    ]
+
+
+@transaction.atomic
+def member_withdraw(*, member: Member, acting) -> Member:
+    """The member leaves the network; their personal data is erased.
+
+    Erases name, presentation, contact details and consent notes; closes their listings
+    and erases the listings' free text; revokes every consent; unlinks and, when it
+    belongs to no other network, deletes the user account. What remains are anonymous
+    rows that keep the counts right, and a record of who performed the withdrawal
+    (the member or a facilitator) and when. Withdrawing twice is harmless.
+    """
+    member = Member.objects.select_for_update().select_related("network").get(pk=member.pk)
+    if member.status == Member.Status.WITHDRAWN:
+        return member
+    require_can_act_for(acting, member)
+    user = member.user
+    by_self = acting is None or (user is not None and acting.pk == user.pk)
+    now = timezone.now()
+
+    ContactConsent.objects.filter(member=member, revoked_at__isnull=True).update(revoked_at=now)
+    ContactConsent.objects.filter(member=member).update(scope="", granted_by=None, revoked_by=None)
+    member.listings.exclude(status=Listing.Status.CLOSED).update(status=Listing.Status.CLOSED)
+    member.listings.update(title="", description="", availability="", external_ref="")
+
+    member.transition(Member.Status.WITHDRAWN)
+    for field in PROFILE_FIELDS:
+        setattr(member, field, "")
+    member.role = Member.Role.MEMBER
+    member.left_at = now
+    member.user = None
+    member.save()
+    WithdrawalRecord.objects.create(
+        network=member.network,
+        performed_by=WithdrawalRecord.Actor.SELF if by_self else WithdrawalRecord.Actor.FACILITATOR,
+        facilitator=None if by_self else acting,
+    )
+    if user is not None:
+        permissions.forget_memberships(user)
+        if not user.memberships.exists() and not user.is_staff:
+            user.delete()
+    return member
+

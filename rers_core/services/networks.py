@@ -1,0 +1,133 @@
+"""Writes on networks, their charter and their domains."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from rers_core.conf import core_settings
+from rers_core.errors import ValidationFailed
+from rers_core.models import Charter, Domain, Network
+from rers_core.services._common import full_clean, require_coordinator
+
+NETWORK_EDITABLE_FIELDS = (
+    "name", "agency_code", "city", "postcode", "latitude", "longitude", "timezone",
+    "contact_email", "description",
+)
+
+
+@transaction.atomic
+def network_create_or_update(
+    *, slug: str, name: str, acting=None, **fields: Any
+) -> tuple[Network, bool]:
+    """Create the network ``slug`` or update the given fields of an existing one.
+
+    Idempotent: calling it twice with the same values changes nothing the second time.
+    A new network starts with the default domains and version 1 of the default charter.
+    Returns ``(network, created)``.
+    """
+    unknown = set(fields) - set(NETWORK_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown network fields: %s.") % ", ".join(sorted(unknown)))
+    fields = {k: v for k, v in fields.items() if v is not None}
+    for coordinate in ("latitude", "longitude"):
+        if coordinate in fields:
+            fields[coordinate] = _decimal(fields[coordinate], coordinate)
+    network = Network.objects.select_for_update().filter(slug=slug).first()
+    created = network is None
+    if created:
+        network = Network(slug=slug, name=name, timezone=core_settings.DEFAULT_TIMEZONE)
+    else:
+        require_coordinator(acting, network)
+        network.name = name
+    for key, value in fields.items():
+        setattr(network, key, value)
+    full_clean(network, exclude=[] if created else ["slug"])
+    network.save()
+    if created:
+        _seed(network)
+    return network, created
+
+
+@transaction.atomic
+def network_update(*, network: Network, acting, **fields: Any) -> Network:
+    """Change a network's settings (coordinators)."""
+    require_coordinator(acting, network)
+    network, _created = network_create_or_update(
+        slug=network.slug, name=fields.pop("name", network.name), acting=acting, **fields
+    )
+    return network
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (ArithmeticError, ValueError) as exc:
+        raise ValidationFailed(_("Enter a number."), field=field) from exc
+
+
+def _seed(network: Network) -> None:
+    Domain.objects.bulk_create(
+        Domain(network=network, slug=slug, name=label, position=index)
+        for index, (slug, label) in enumerate(core_settings.DEFAULT_DOMAINS)
+    )
+    Charter.objects.create(network=network, version=1, text=core_settings.DEFAULT_CHARTER)
+
+
+@transaction.atomic
+def charter_publish(*, network: Network, text: str, acting) -> Charter:
+    """Publish a new version of the charter; members accept it when they next join or renew."""
+    require_coordinator(acting, network)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(_("The charter cannot be empty."), field="text")
+    Network.objects.select_for_update().filter(pk=network.pk).first()
+    latest = network.charters.aggregate(v=Max("version"))["v"] or 0
+    return Charter.objects.create(
+        network=network, version=latest + 1, text=text,
+        published_by=acting if acting is not None and acting.is_authenticated else None,
+    )
+
+
+@transaction.atomic
+def domain_create(
+    *, network: Network, name: str, slug: str = "", position: int | None = None, acting
+) -> Domain:
+    """Add a knowledge area to the network's taxonomy (coordinators)."""
+    require_coordinator(acting, network)
+    name = (name or "").strip()
+    slug = slugify(slug or name)[:60]
+    if not name or not slug:
+        raise ValidationFailed(_("Give the domain a name."), field="name")
+    if network.domains.filter(slug=slug).exists():
+        raise ValidationFailed(_("This network already has a domain “%s”.") % slug, field="slug")
+    if position is None:
+        position = (network.domains.aggregate(p=Max("position"))["p"] or 0) + 1
+    domain = Domain(network=network, name=name, slug=slug, position=position)
+    full_clean(domain)
+    domain.save()
+    return domain
+
+
+@transaction.atomic
+def domain_update(
+    *, domain: Domain, acting, name: str | None = None, position: int | None = None,
+    is_active: bool | None = None,
+) -> Domain:
+    """Rename, reorder or retire a domain; retired domains stay on existing listings."""
+    require_coordinator(acting, domain.network)
+    if name is not None:
+        domain.name = name.strip()
+    if position is not None:
+        domain.position = position
+    if is_active is not None:
+        domain.is_active = is_active
+    full_clean(domain)
+    domain.save()
+    return domain
+

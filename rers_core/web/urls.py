@@ -1,0 +1,2 @@
+app_name = "rers_core"
+urlpatterns: list = []

@@ -1,0 +1,45 @@
+import pytest
+from rest_framework.test import APIClient
+
+from rers_core.testing.factories import (
+    CoordinatorFactory,
+    FacilitatorFactory,
+    MemberFactory,
+    NetworkFactory,
+)
+
+
+@pytest.fixture
+def network(db):
+    return NetworkFactory(slug="souday", name="RERS de Souday")
+
+
+@pytest.fixture
+def other_network(db):
+    return NetworkFactory(slug="voisin", name="RERS voisin")
+
+
+@pytest.fixture
+def member(network):
+    return MemberFactory(network=network)
+
+
+@pytest.fixture
+def facilitator(network):
+    return FacilitatorFactory(network=network)
+
+
+@pytest.fixture
+def coordinator(network):
+    return CoordinatorFactory(network=network)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def login(client, member_or_user):
+    user = getattr(member_or_user, "user", member_or_user)
+    client.force_login(user)
+    return client
