@@ -1,0 +1,1 @@
+"""rers_federation: peering between neighbouring networks' instances (built in a later issue)."""
