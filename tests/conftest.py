@@ -43,3 +43,12 @@ def login(client, member_or_user):
     user = getattr(member_or_user, "user", member_or_user)
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_synonym_cache():
+    from rers_core.search.text import forget_synonyms
+
+    forget_synonyms()
+    yield
+    forget_synonyms()

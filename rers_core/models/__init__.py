@@ -3,6 +3,7 @@ from rers_core.models.consent import ContactConsent
 from rers_core.models.listing import Listing
 from rers_core.models.member import Member, WithdrawalRecord
 from rers_core.models.network import Domain, Network
+from rers_core.models.synonym import SynonymGroup
 
 __all__ = [
     "Charter",
@@ -12,5 +13,6 @@ __all__ = [
     "Listing",
     "Member",
     "Network",
+    "SynonymGroup",
     "WithdrawalRecord",
 ]

@@ -18,8 +18,12 @@ class Charter(models.Model):
     text = models.TextField(_("text"))
     published_at = models.DateTimeField(_("published at"), auto_now_add=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("published by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
     )
 
     class Meta:
@@ -37,7 +41,9 @@ class Charter(models.Model):
 
 class CharterAcceptance(models.Model):
     member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="charter_acceptances",
+        Member,
+        on_delete=models.CASCADE,
+        related_name="charter_acceptances",
         verbose_name=_("member"),
     )
     charter = models.ForeignKey(
@@ -46,8 +52,12 @@ class CharterAcceptance(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), auto_now_add=True)
     # Set when a facilitator recorded the acceptance at a drop-in session.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("recorded by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
@@ -56,3 +66,6 @@ class CharterAcceptance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "charter"], name="charter_accepted_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member} – v{self.charter.version}"

@@ -31,18 +31,28 @@ class ContactConsent(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     audience = models.CharField(_("audience"), max_length=12, choices=Audience.choices)
     scope = models.CharField(
-        _("limited to"), max_length=300, blank=True,
+        _("limited to"),
+        max_length=300,
+        blank=True,
         help_text=_("Optional, in your words: for example “anyone asking about hospital jobs”."),
     )
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("recorded by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("revoked by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:
@@ -51,7 +61,8 @@ class ContactConsent(models.Model):
         ordering = ["-granted_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["member", "channel", "audience"], condition=Q(revoked_at__isnull=True),
+                fields=["member", "channel", "audience"],
+                condition=Q(revoked_at__isnull=True),
                 name="consent_one_active_per_channel_and_audience",
             ),
         ]

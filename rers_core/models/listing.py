@@ -67,12 +67,18 @@ class Listing(Stateful, models.Model):
     visibility = models.CharField(
         _("visible to"), max_length=10, choices=Visibility.choices, default=Visibility.NETWORK
     )
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
     # Identifier in an agency's former spreadsheet or tool, for idempotent imports.
     external_ref = models.CharField(_("external reference"), max_length=100, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("recorded by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -83,7 +89,8 @@ class Listing(Stateful, models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["network", "external_ref"], condition=~Q(external_ref=""),
+                fields=["network", "external_ref"],
+                condition=~Q(external_ref=""),
                 name="listing_unique_external_ref_per_network",
             ),
         ]
@@ -97,6 +104,9 @@ class Listing(Stateful, models.Model):
 
     @property
     def modalities(self) -> list[str]:
-        names = {"one_to_one": self.one_to_one, "group": self.group,
-                 "practice_exchange": self.practice_exchange}
+        names = {
+            "one_to_one": self.one_to_one,
+            "group": self.group,
+            "practice_exchange": self.practice_exchange,
+        }
         return [name for name, on in names.items() if on]

@@ -42,15 +42,21 @@ class Member(Stateful, models.Model):
     )
     # Emptied on withdrawal: the remaining row only counts, it points to nobody.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="memberships", verbose_name=_("user account"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("user account"),
     )
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
     presentation = models.TextField(_("presentation in your own words"), blank=True)
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     other_link = models.CharField(
-        _("other contact link"), max_length=300, blank=True,
+        _("other contact link"),
+        max_length=300,
+        blank=True,
         help_text=_("For example a professional network profile."),
     )
     status = models.CharField(
@@ -67,7 +73,8 @@ class Member(Stateful, models.Model):
         ordering = ["display_name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["network", "user"], condition=Q(user__isnull=False),
+                fields=["network", "user"],
+                condition=Q(user__isnull=False),
                 name="member_one_membership_per_user_and_network",
             ),
         ]
@@ -102,11 +109,18 @@ class WithdrawalRecord(models.Model):
     withdrawn_at = models.DateTimeField(_("withdrawn at"), auto_now_add=True)
     performed_by = models.CharField(_("performed by"), max_length=12, choices=Actor.choices)
     facilitator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("facilitator"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("facilitator"),
     )
 
     class Meta:
         verbose_name = _("withdrawal")
         verbose_name_plural = _("withdrawals")
         ordering = ["-withdrawn_at"]
+
+    def __str__(self) -> str:
+        return f"{self.network} – {self.withdrawn_at:%Y-%m-%d}"

@@ -22,11 +22,19 @@ class Network(models.Model):
     city = models.CharField(_("city"), max_length=120, blank=True)
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     timezone = models.CharField(
@@ -61,7 +69,9 @@ class Domain(models.Model):
         verbose_name_plural = _("domains")
         ordering = ["position", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["network", "slug"], name="domain_unique_slug_per_network"),
+            models.UniqueConstraint(
+                fields=["network", "slug"], name="domain_unique_slug_per_network"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -41,7 +41,9 @@ def listing_text_filter(qs: QuerySet[Listing], text: str) -> QuerySet[Listing]:
     """Case-insensitive "contains" over title, description and domain name, each word."""
     for word in (text or "").split():
         qs = qs.filter(
-            Q(title__icontains=word) | Q(description__icontains=word) | Q(domain__name__icontains=word)
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(domain__name__icontains=word)
         )
     return qs
 

@@ -1,1 +1,1 @@
-"""Every write of rers_core. Import from the submodules: ``from rers_core.services.members import ...``."""
+"""Every write of rers_core, one module per aggregate (members, listings, networks)."""

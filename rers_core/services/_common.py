@@ -36,4 +36,6 @@ def require_coordinator(acting, network: Network) -> None:
 def require_can_act_for(acting, member: Member) -> None:
     """``acting=None`` means the system itself (commands, tasks, migrations)."""
     if acting is not None and not permissions.can_act_for(acting, member):
-        raise NotAllowed(_("You can only do this for yourself, or as a facilitator of this network."))
+        raise NotAllowed(
+            _("You can only do this for yourself, or as a facilitator of this network.")
+        )

@@ -9,12 +9,23 @@ from django.utils.translation import gettext as _
 
 from rers_core.errors import DomainError, ValidationFailed
 from rers_core.models import Domain, Listing, Member
+from rers_core.search import index_listings
 from rers_core.selectors.networks import domain_for
 from rers_core.services._common import full_clean, require_can_act_for
 
 LISTING_EDITABLE_FIELDS = (
-    "direction", "kind", "domain", "title", "description", "one_to_one", "group",
-    "practice_exchange", "setting", "availability", "visibility", "external_ref",
+    "direction",
+    "kind",
+    "domain",
+    "title",
+    "description",
+    "one_to_one",
+    "group",
+    "practice_exchange",
+    "setting",
+    "availability",
+    "visibility",
+    "external_ref",
 )
 
 
@@ -47,25 +58,32 @@ def _save(listing: Listing) -> None:
             _("Another listing of this network already has this external reference."),
             field="external_ref",
         ) from exc
+    index_listings([listing])
 
 
 @transaction.atomic
 def listing_create(
-    *, member: Member, direction: str, kind: str, domain: Domain | int | str, title: str,
-    acting, **fields: Any,
+    *,
+    member: Member,
+    direction: str,
+    kind: str,
+    domain: Domain | int | str,
+    title: str,
+    acting,
+    **fields: Any,
 ) -> Listing:
     """Record an offer or a request of ``member``, by themself or by a facilitator."""
     require_can_act_for(acting, member)
     if member.status != Member.Status.MEMBER:
-        raise DomainError(
-            _("Only members who accepted the charter can offer or request a savoir.")
-        )
+        raise DomainError(_("Only members who accepted the charter can offer or request a savoir."))
     listing = Listing(
-        network=member.network, member=member,
+        network=member.network,
+        member=member,
         created_by=acting if acting is not None and acting.is_authenticated else None,
     )
-    _apply(listing, {"direction": direction, "kind": kind, "domain": domain, "title": title,
-                     **fields})
+    _apply(
+        listing, {"direction": direction, "kind": kind, "domain": domain, "title": title, **fields}
+    )
     _save(listing)
     return listing
 

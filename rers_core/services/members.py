@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rers_core import permissions
+from rers_core import permissions, search
 from rers_core.errors import DomainError, ValidationFailed
 from rers_core.models import (
     Charter,
@@ -45,7 +45,12 @@ def _require_active(member: Member) -> None:
 
 @transaction.atomic
 def member_join(
-    *, network: Network, user, display_name: str, presentation: str = "", email: str = "",
+    *,
+    network: Network,
+    user,
+    display_name: str,
+    presentation: str = "",
+    email: str = "",
     acting=None,
 ) -> Member:
     """Record ``user`` as a visitor of ``network``: they are discovering it.
@@ -58,8 +63,11 @@ def member_join(
     if permissions.membership(user, network) is not None:
         raise DomainError(_("You are already in this network."))
     member = Member(
-        network=network, user=user, display_name=(display_name or "").strip(),
-        presentation=(presentation or "").strip(), email=email or user.email or "",
+        network=network,
+        user=user,
+        display_name=(display_name or "").strip(),
+        presentation=(presentation or "").strip(),
+        email=email or user.email or "",
         status=Member.Status.VISITOR,
     )
     if not member.display_name:
@@ -87,21 +95,24 @@ def member_register(
     email = (email or "").strip().lower()
     user = user_for_email(email) if email else None
     if user is None:
-        user = User.objects.create_user(
-            username=email or _unique_username(), email=email
-        )
+        user = User.objects.create_user(username=email or _unique_username(), email=email)
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return member_join(
-        network=network, user=user, display_name=display_name, presentation=presentation,
-        email=email, acting=acting,
+        network=network,
+        user=user,
+        display_name=display_name,
+        presentation=presentation,
+        email=email,
+        acting=acting,
     )
 
 
 def user_for_email(email: str):
-    return User.objects.filter(email__iexact=email).order_by("pk").first() or User.objects.filter(
-        username__iexact=email
-    ).first()
+    return (
+        User.objects.filter(email__iexact=email).order_by("pk").first()
+        or User.objects.filter(username__iexact=email).first()
+    )
 
 
 def _unique_username() -> str:
@@ -125,8 +136,11 @@ def member_accept_charter(
     if charter is not None and charter.pk != current.pk:
         raise DomainError(_("This charter version is no longer the current one; read the new one."))
     acceptance, _created = CharterAcceptance.objects.get_or_create(
-        member=member, charter=current,
-        defaults={"recorded_by": _actor(acting) if acting and acting.pk != member.user_id else None},
+        member=member,
+        charter=current,
+        defaults={
+            "recorded_by": _actor(acting) if acting and acting.pk != member.user_id else None
+        },
     )
     if member.status == Member.Status.VISITOR:
         member.transition(Member.Status.MEMBER)
@@ -275,6 +289,7 @@ def member_withdraw(*, member: Member, acting) -> Member:
     ContactConsent.objects.filter(member=member).update(scope="", granted_by=None, revoked_by=None)
     member.listings.exclude(status=Listing.Status.CLOSED).update(status=Listing.Status.CLOSED)
     member.listings.update(title="", description="", availability="", external_ref="")
+    search.backend().remove(member.listings.values_list("pk", flat=True))
 
     member.transition(Member.Status.WITHDRAWN)
     for field in PROFILE_FIELDS:
@@ -294,3 +309,35 @@ def member_withdraw(*, member: Member, acting) -> Member:
             user.delete()
     return member
 
+
+@transaction.atomic
+def member_onboard(
+    *,
+    network: Network,
+    user,
+    display_name: str,
+    presentation: str = "",
+    accept_charter: bool,
+    charter: Charter | None = None,
+    consents: Iterable[tuple[str, str]] = (),
+    consent_scope: str = "",
+    acting,
+) -> Member:
+    """Join ``network`` in one step, as the portal's join form does.
+
+    The person becomes a visitor (:func:`member_join`), a member when they freely accept
+    the charter they read (:func:`member_accept_charter`; ``charter`` is the version shown
+    to them), and their contact choices are recorded (:func:`consent_set`). All or nothing.
+    """
+    member = member_join(
+        network=network,
+        user=user,
+        display_name=display_name,
+        presentation=presentation,
+        acting=acting,
+    )
+    if accept_charter:
+        member_accept_charter(member=member, charter=charter, acting=acting)
+    consent_set(member=member, choices=consents, scope=consent_scope, acting=acting)
+    member.refresh_from_db()
+    return member

@@ -16,8 +16,15 @@ from rers_core.models import Charter, Domain, Network
 from rers_core.services._common import full_clean, require_coordinator
 
 NETWORK_EDITABLE_FIELDS = (
-    "name", "agency_code", "city", "postcode", "latitude", "longitude", "timezone",
-    "contact_email", "description",
+    "name",
+    "agency_code",
+    "city",
+    "postcode",
+    "latitude",
+    "longitude",
+    "timezone",
+    "contact_email",
+    "description",
 )
 
 
@@ -89,7 +96,9 @@ def charter_publish(*, network: Network, text: str, acting) -> Charter:
     Network.objects.select_for_update().filter(pk=network.pk).first()
     latest = network.charters.aggregate(v=Max("version"))["v"] or 0
     return Charter.objects.create(
-        network=network, version=latest + 1, text=text,
+        network=network,
+        version=latest + 1,
+        text=text,
         published_by=acting if acting is not None and acting.is_authenticated else None,
     )
 
@@ -116,7 +125,11 @@ def domain_create(
 
 @transaction.atomic
 def domain_update(
-    *, domain: Domain, acting, name: str | None = None, position: int | None = None,
+    *,
+    domain: Domain,
+    acting,
+    name: str | None = None,
+    position: int | None = None,
     is_active: bool | None = None,
 ) -> Domain:
     """Rename, reorder or retire a domain; retired domains stay on existing listings."""
@@ -130,4 +143,3 @@ def domain_update(
     full_clean(domain)
     domain.save()
     return domain
-

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from rers_core.models import Charter, CharterAcceptance, Domain, Listing, Member, Network
+from rers_core.search import index_listings
 from rers_core.services.networks import network_create_or_update
 
 
@@ -90,6 +91,7 @@ class CoordinatorFactory(MemberFactory):
 class ListingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Listing
+        skip_postgeneration_save = True
 
     member = factory.SubFactory(MemberFactory)
     network = factory.SelfAttribute("member.network")
@@ -99,3 +101,9 @@ class ListingFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Savoir numéro {n}")
     description = "Je peux montrer comment je m'y prends, pas à pas."
     availability = "Le lundi matin"
+
+    @factory.post_generation
+    def indexed(obj, create, extracted, **kwargs):  # noqa: N805
+        """Listings made by the factory are searchable, as if saved through a service."""
+        if create and extracted is not False:
+            index_listings([obj])

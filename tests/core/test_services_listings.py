@@ -8,8 +8,12 @@ from rers_core.testing.factories import ListingFactory, MemberFactory
 
 
 def make(member, acting=None, **kw):
-    fields = {"direction": "offer", "kind": "know_how", "domain": "numerique",
-              "title": "Faire un tableau Excel"} | kw
+    fields = {
+        "direction": "offer",
+        "kind": "know_how",
+        "domain": "numerique",
+        "title": "Faire un tableau Excel",
+    } | kw
     return svc.listing_create(member=member, acting=acting or member.user, **fields)
 
 

@@ -59,16 +59,27 @@ def test_consent_history_is_kept(member):
 
 
 def test_withdraw_erases_and_is_idempotent(member, facilitator):
-    svc.consent_grant(member=member, channel="phone", audience="federated",
-                      scope="emplois hospitaliers", acting=member.user)
+    svc.consent_grant(
+        member=member,
+        channel="phone",
+        audience="federated",
+        scope="emplois hospitaliers",
+        acting=member.user,
+    )
     listing = ListingFactory(member=member, title="Mon métier d'aide-soignante")
     user_id = member.user_id
     svc.member_withdraw(member=member, acting=member.user)
     member.refresh_from_db()
     assert member.status == Member.Status.WITHDRAWN
-    assert (member.display_name, member.presentation, member.email, member.phone) == ("", "", "", "")
+    assert (member.display_name, member.presentation, member.email, member.phone) == (
+        "",
+        "",
+        "",
+        "",
+    )
     assert member.user_id is None
     from django.contrib.auth import get_user_model
+
     assert not get_user_model().objects.filter(pk=user_id).exists()
     listing.refresh_from_db()
     assert listing.status == Listing.Status.CLOSED and listing.title == ""
@@ -88,8 +99,14 @@ def test_withdrawn_member_cannot_go_back(member):
 def test_visitor_cannot_post_listing(network):
     visitor = MemberFactory(network=network, status=Member.Status.VISITOR)
     with pytest.raises(DomainError, match="charter"):
-        listing_create(member=visitor, direction="offer", kind="knowledge",
-                       domain="numerique", title="Excel", acting=visitor.user)
+        listing_create(
+            member=visitor,
+            direction="offer",
+            kind="knowledge",
+            domain="numerique",
+            title="Excel",
+            acting=visitor.user,
+        )
 
 
 def test_export_contains_everything(member):

@@ -1,0 +1,39 @@
+"""French text search over listings, behind one interface for PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from rers_core.models import Listing
+from rers_core.search.backends import backend
+
+
+def search_listings(qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
+    """Listings of ``qs`` matching ``query``, best first, annotated with ``search_rank``."""
+    return backend().search(qs, query)
+
+
+def index_listings(listings: Iterable[Listing]) -> None:
+    """(Re)index listings after a change; erased (withdrawn) listings leave the index."""
+    listings = list(listings)
+    gone = [li.pk for li in listings if not li.title]
+    backend().remove(gone)
+    backend().index(li for li in listings if li.title)
+
+
+def rebuild_index(batch_size: int = 1000) -> int:
+    """Reindex every listing (after editing synonyms, or on a restored database)."""
+    engine = backend()
+    engine.clear()
+    count = 0
+    qs = Listing.objects.exclude(title="").select_related("domain").order_by("pk")
+    last = 0
+    while True:
+        batch = list(qs.filter(pk__gt=last)[:batch_size])
+        if not batch:
+            return count
+        engine.index(batch)
+        count += len(batch)
+        last = batch[-1].pk
