@@ -42,6 +42,10 @@ DEFAULTS: dict[str, Any] = {
         "on échange sans argent ni contrepartie, dans une réciprocité ouverte.\n"
         "Chacun adhère librement et peut se retirer à tout moment."
     ),
+    # Suggestions: how many offers to propose per request, and the lowest score (0 to 1)
+    # worth proposing; a request with nothing above it counts as unmet.
+    "SUGGESTION_LIMIT": 5,
+    "SUGGESTION_MIN_SCORE": 0.3,
     # Page size of API list endpoints.
     "PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 200,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 # Seeded French domain vocabulary; edited afterwards in the admin.
 SYNONYMS = [
-    "CV, curriculum vitae",
+    "CV, curriculum vitae, curriculum",
     "mail, courriel, e-mail, email, messagerie, boîte mail",
     "tableur, Excel, feuille de calcul, LibreOffice Calc",
     "traitement de texte, Word, LibreOffice Writer",
@@ -29,6 +29,13 @@ SYNONYMS = [
     "couture, coudre, retouches",
     "bricolage, bricoler, petites réparations",
     "photographie, photo",
+    "reconversion, se reconvertir, changer de métier",
+    "impôts, déclaration de revenus",
+    "logement social, HLM",
+    "tramway, tram",
+    "virus, antivirus",
+    "pâtisserie, gâteau",
+    "travailler, bosser",
 ]
 
 POSTGRES_SQL = [

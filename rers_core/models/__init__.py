@@ -1,4 +1,5 @@
 from rers_core.models.charter import Charter, CharterAcceptance
+from rers_core.models.connection import Connection
 from rers_core.models.consent import ContactConsent
 from rers_core.models.listing import Listing
 from rers_core.models.member import Member, WithdrawalRecord
@@ -8,6 +9,7 @@ from rers_core.models.synonym import SynonymGroup
 __all__ = [
     "Charter",
     "CharterAcceptance",
+    "Connection",
     "ContactConsent",
     "Domain",
     "Listing",

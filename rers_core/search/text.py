@@ -28,7 +28,8 @@ STOPWORDS = frozenset(
     ses si son sont sur t ta te tes toi ton tu un une vos votre vous y
     ai avoir suis es sommes etes fait faire peux peut veux veut voudrais voudrait souhaite
     souhaiterais aimerais cherche recherche besoin aide aider apprendre savoir connaitre
-    quelqu quelquun quelque chose comment bien tres plus mieux mon
+    quelqu quelquun quelque chose comment bien tres plus mieux mon prendre refaire servir
+    utiliser beau beaux belle belles vraiment pouvoir vouloir sais
     """.split()
 )
 
@@ -52,7 +53,11 @@ def fold(text: str) -> str:
 def stem(word: str) -> str:
     """One folded stem per word; stemming before folding keeps the stemmer's accent rules,
     and folded input (typed without accents) mostly lands on the same stem."""
-    return fold(_stemmer().stemWord(word.lower()))
+    stemmed = fold(_stemmer().stemWord(word.lower()))
+    # Snowball keeps some plurals (“photos”, “tableaux” → “tableau” but “photos” stays).
+    if len(stemmed) > 3 and stemmed[-1] in "sx":
+        stemmed = stemmed[:-1]
+    return stemmed
 
 
 def words(text: str) -> list[str]:
@@ -84,13 +89,26 @@ class SynonymTable:
         return cls(phrases, max((len(k) for k in phrases), default=0))
 
     def tokens_in(self, stems: list[str]) -> list[str]:
+        return self._scan(stems)[0]
+
+    def _scan(self, stems: list[str]) -> tuple[list[str], set[int]]:
         found: list[str] = []
+        covered: set[int] = set()
         for start in range(len(stems)):
             for size in range(1, min(self.longest, len(stems) - start) + 1):
                 token = self.phrases.get(tuple(stems[start : start + size]))
-                if token and token not in found:
-                    found.append(token)
-        return found
+                if token:
+                    covered.update(range(start, start + size))
+                    if token not in found:
+                        found.append(token)
+        return found, covered
+
+    def concepts(self, stems: list[str]) -> list[str]:
+        """Synonym tokens, plus the stems no synonym phrase covers: “téléphone portable”
+        becomes one concept rather than two loose words."""
+        found, covered = self._scan(stems)
+        loose = [s for i, s in enumerate(stems) if i not in covered]
+        return list(dict.fromkeys(found + loose))
 
 
 EMPTY_TABLE = SynonymTable({}, 0)

@@ -1,0 +1,153 @@
+"""The suggestion engine: which open offers may answer a request, best first.
+
+Pure Python over small documents, so local listings and (later) offers mirrored from
+neighbouring networks are ranked by the same rules on every database. Text relevance
+dominates (shared stems and synonym tokens, weighted by rarity); the same domain, the same
+kind of savoir, compatible modalities and recency adjust it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from rers_core.search import text
+
+TITLE_WEIGHT = 1.0
+BODY_WEIGHT = 0.5
+# How much of the text score an offer keeps when a term is only in its description.
+OFFER_BODY_FACTOR = 0.7
+RECENCY_DAYS = 180.0
+UNKNOWN_TERM_FACTOR = 0.5
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the engine knows of one listing (local or remote)."""
+
+    key: Hashable
+    owner: Hashable
+    title_terms: frozenset[str]
+    body_terms: frozenset[str]
+    domain: str = ""
+    kind: str = ""
+    modalities: frozenset[str] = field(default_factory=frozenset)
+    setting: str = "either"
+    created_at: datetime | None = None
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return self.title_terms | self.body_terms
+
+
+def document(
+    *,
+    key: Hashable,
+    owner: Hashable,
+    title: str,
+    description: str = "",
+    domain: str = "",
+    kind: str = "",
+    modalities: Iterable[str] = (),
+    setting: str = "either",
+    created_at: datetime | None = None,
+    table: text.SynonymTable | None = None,
+) -> Document:
+    table = text.synonym_table() if table is None else table
+    title_terms = frozenset(table.concepts(text.words(title)))
+    body_terms = frozenset(table.concepts(text.words(description))) - title_terms
+    return Document(
+        key=key,
+        owner=owner,
+        title_terms=title_terms,
+        body_terms=body_terms,
+        domain=domain,
+        kind=kind,
+        modalities=frozenset(modalities),
+        setting=setting,
+        created_at=created_at,
+    )
+
+
+@dataclass(frozen=True)
+class Match:
+    offer: Document
+    score: float
+    text_score: float
+
+
+class OfferIndex:
+    """An inverted index of offers, built once and asked for many requests."""
+
+    def __init__(self, offers: Iterable[Document]) -> None:
+        self.offers = list(offers)
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for position, offer in enumerate(self.offers):
+            for term in offer.terms:
+                self._postings[term].append(position)
+        self._now = timezone.now()
+
+    def idf(self, term: str) -> float:
+        df = len(self._postings.get(term, ()))
+        value = math.log(1.0 + len(self.offers) / (1.0 + df))
+        # A word no offer contains still says the request wants something else, but
+        # it must not drown a rare word that does match.
+        return value * UNKNOWN_TERM_FACTOR if df == 0 else value
+
+    def rank(
+        self,
+        request: Document,
+        *,
+        limit: int = 5,
+        min_score: float = 0.0,
+        exclude: Iterable[Hashable] = (),
+    ) -> list[Match]:
+        """The best offers for ``request``, never the requester's own nor an excluded key."""
+        weights = {t: TITLE_WEIGHT * self.idf(t) for t in request.title_terms}
+        for term in request.body_terms:
+            weights.setdefault(term, BODY_WEIGHT * self.idf(term))
+        total = sum(weights.values())
+        if not total:
+            return []
+        excluded = set(exclude)
+        overlap: dict[int, float] = defaultdict(float)
+        for term, weight in weights.items():
+            for position in self._postings.get(term, ()):
+                offer = self.offers[position]
+                factor = 1.0 if term in offer.title_terms else OFFER_BODY_FACTOR
+                overlap[position] += weight * factor
+        matches = []
+        for position, value in overlap.items():
+            offer = self.offers[position]
+            if offer.owner == request.owner or offer.key in excluded:
+                continue
+            text_score = value / total
+            score = text_score * self._fit(request, offer) + 0.02 * self._recency(offer)
+            if score >= min_score:
+                matches.append(Match(offer, round(score, 4), round(text_score, 4)))
+        matches.sort(key=lambda m: (-m.score, str(m.offer.key)))
+        return matches[:limit]
+
+    @staticmethod
+    def _fit(request: Document, offer: Document) -> float:
+        fit = 0.75
+        if request.domain and request.domain == offer.domain:
+            fit += 0.15
+        if request.kind and request.kind == offer.kind:
+            fit += 0.04
+        if not request.modalities or request.modalities & offer.modalities:
+            fit += 0.03
+        if "either" in (request.setting, offer.setting) or request.setting == offer.setting:
+            fit += 0.03
+        return fit
+
+    def _recency(self, offer: Document) -> float:
+        if offer.created_at is None:
+            return 0.0
+        age_days = max((self._now - offer.created_at).total_seconds(), 0.0) / 86400.0
+        return math.exp(-age_days / RECENCY_DAYS)

@@ -1,0 +1,156 @@
+"""Suggestions (offers that may answer a request) and the unmet-requests report."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from rers_core.conf import core_settings
+from rers_core.models import Listing, Member, Network
+from rers_core.search import matching, text
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    request: Listing
+    offer: Listing
+    score: float
+
+
+def listing_document(listing: Listing, table: text.SynonymTable | None = None) -> matching.Document:
+    return matching.document(
+        key=listing.pk,
+        owner=listing.member_id,
+        title=listing.title,
+        description=listing.description,
+        domain=listing.domain.slug,
+        kind=listing.kind,
+        modalities=listing.modalities,
+        setting=listing.setting,
+        created_at=listing.created_at,
+        table=table,
+    )
+
+
+def _open(network: Network, direction: str):
+    return (
+        Listing.objects.filter(network=network, direction=direction, status=Listing.Status.OPEN)
+        .exclude(member__status=Member.Status.WITHDRAWN)
+        .select_related("domain", "member")
+    )
+
+
+class NetworkMatcher:
+    """The open offers of one network, indexed once, asked for many requests."""
+
+    def __init__(self, network: Network) -> None:
+        self.table = text.synonym_table()
+        self.offers = {o.pk: o for o in _open(network, Listing.Direction.OFFER)}
+        self.index = matching.OfferIndex(
+            listing_document(o, self.table) for o in self.offers.values()
+        )
+
+    def suggest(
+        self,
+        request: Listing,
+        *,
+        limit: int | None = None,
+        min_score: float | None = None,
+        exclude: Iterable[Hashable] = (),
+    ) -> list[Suggestion]:
+        matches = self.index.rank(
+            listing_document(request, self.table),
+            limit=core_settings.SUGGESTION_LIMIT if limit is None else limit,
+            min_score=core_settings.SUGGESTION_MIN_SCORE if min_score is None else min_score,
+            exclude=exclude,
+        )
+        return [Suggestion(request, self.offers[m.offer.key], m.score) for m in matches]
+
+
+def excluded_offers(request: Listing) -> set[int]:
+    """Offers already put in contact with this request (whatever the outcome, declined
+    included): suggesting them again would ask the same people twice."""
+    from rers_core.models import Connection
+
+    return set(
+        Connection.objects.filter(request=request, offer__isnull=False).values_list(
+            "offer_id", flat=True
+        )
+    )
+
+
+def suggestions_for_request(request: Listing, *, limit: int | None = None) -> list[Suggestion]:
+    """Open offers of the request's network that may answer it, best first."""
+    if request.direction != Listing.Direction.REQUEST or request.status != Listing.Status.OPEN:
+        return []
+    return NetworkMatcher(request.network).suggest(
+        request, limit=limit, exclude=excluded_offers(request)
+    )
+
+
+def _excluded_by_request(network: Network) -> dict[int, set[int]]:
+    from rers_core.models import Connection
+
+    pairs: dict[int, set[int]] = {}
+    rows = Connection.objects.filter(
+        network=network, request__isnull=False, offer__isnull=False
+    ).values_list("request_id", "offer_id")
+    for request_id, offer_id in rows:
+        pairs.setdefault(request_id, set()).add(offer_id)
+    return pairs
+
+
+def suggested_connections(
+    network: Network, *, limit: int | None = None
+) -> list[tuple[Listing, list[Suggestion]]]:
+    """For facilitators: each open request of the network with its best offers."""
+    matcher = NetworkMatcher(network)
+    excluded = _excluded_by_request(network)
+    requests = _open(network, Listing.Direction.REQUEST).order_by("created_at", "id")
+    result = []
+    for request in requests:
+        found = matcher.suggest(request, limit=limit, exclude=excluded.get(request.pk, ()))
+        if found:
+            result.append((request, found))
+    return result
+
+
+@dataclass(frozen=True)
+class UnmetRequest:
+    request: Listing
+    age_days: int
+    best_score: float
+
+    @property
+    def domain(self) -> str:
+        return self.request.domain.name
+
+    @property
+    def created_at(self) -> datetime:
+        return self.request.created_at
+
+
+UNMET_ORDERINGS = {
+    "age": lambda u: (-u.age_days, u.request.pk),
+    "-age": lambda u: (u.age_days, u.request.pk),
+    "domain": lambda u: (u.domain.casefold(), -u.age_days),
+    "title": lambda u: (u.request.title.casefold(), u.request.pk),
+}
+
+
+def unmet_requests(network: Network, *, order: str = "age") -> list[UnmetRequest]:
+    """Open requests no offer of the network answers above the suggestion threshold."""
+    if order not in UNMET_ORDERINGS:
+        order = "age"
+    matcher = NetworkMatcher(network)
+    now = timezone.now()
+    unmet = []
+    for request in _open(network, Listing.Direction.REQUEST):
+        best = matcher.suggest(request, limit=1, min_score=0.0)
+        best_score = best[0].score if best else 0.0
+        if best_score < core_settings.SUGGESTION_MIN_SCORE:
+            unmet.append(UnmetRequest(request, (now - request.created_at).days, best_score))
+    return sorted(unmet, key=UNMET_ORDERINGS[order])
