@@ -46,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     # worth proposing; a request with nothing above it counts as unmet.
     "SUGGESTION_LIMIT": 5,
     "SUGGESTION_MIN_SCORE": 0.3,
+    # Public address of the portal, used in emails (no trailing slash).
+    "SITE_URL": "http://localhost:8000",
+    # A proposed connection nobody answered expires after this many days.
+    "CONNECTION_EXPIRY_DAYS": 21,
     # Page size of API list endpoints.
     "PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 200,

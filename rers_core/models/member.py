@@ -59,6 +59,9 @@ class Member(Stateful, models.Model):
         blank=True,
         help_text=_("For example a professional network profile."),
     )
+    notify_by_email = models.BooleanField(
+        _("email me about my connections and exchanges"), default=True
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.VISITOR
     )

@@ -1,0 +1,70 @@
+"""Emails to members about their connections and exchanges, sent by Celery after commit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from rers_core.conf import core_settings
+from rers_core.models import Connection, Exchange, Member, Notification
+
+SUBJECTS_AND_OBJECTS = {
+    Notification.Kind.CONNECTION_PROPOSED: Connection,
+    Notification.Kind.CONNECTION_ACCEPTED: Connection,
+    Notification.Kind.CONNECTION_DECLINED: Connection,
+    Notification.Kind.RELAY_REQUESTED: Connection,
+    Notification.Kind.REVIEW_REQUESTED: Exchange,
+}
+
+
+def notify(kind: str, member: Member, object_id: int) -> Notification | None:
+    """Schedule one email to ``member`` about ``object_id``, at most once, after commit.
+
+    Members who turned emails off, withdrawn members and members without an email
+    address get nothing; what they need stays visible in the portal.
+    """
+    if not member.notify_by_email or member.status == Member.Status.WITHDRAWN or not member.email:
+        return None
+    notification, created = Notification.objects.get_or_create(
+        member=member, kind=kind, object_id=object_id
+    )
+    if created:
+        from rers_core.tasks import send_notification
+
+        transaction.on_commit(lambda: send_notification.delay(notification.pk))
+    return notification
+
+
+@transaction.atomic
+def notification_send(*, notification_id: int) -> bool:
+    """Send one notification email unless it was already sent; returns whether it sent."""
+    notification = (
+        Notification.objects.select_for_update()
+        .select_related("member__network")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None or notification.sent_at is not None:
+        return False
+    member = notification.member
+    if member.status == Member.Status.WITHDRAWN or not member.email:
+        return False
+    about = (
+        SUBJECTS_AND_OBJECTS[notification.kind].objects.filter(pk=notification.object_id).first()
+    )
+    context = {
+        "member": member,
+        "network": member.network,
+        "about": about,
+        "site_url": core_settings.SITE_URL,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"rers_core/email/{notification.kind}_subject.txt", context)
+        body = render_to_string(f"rers_core/email/{notification.kind}.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [member.email])
+    notification.sent_at = timezone.now()
+    notification.save(update_fields=["sent_at"])
+    return True

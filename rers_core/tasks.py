@@ -1,0 +1,19 @@
+"""Celery tasks: thin, idempotent; each takes ids and calls one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def send_notification(notification_id: int) -> bool:
+    from rers_core.services.notifications import notification_send
+
+    return notification_send(notification_id=notification_id)
+
+
+@shared_task(acks_late=True)
+def expire_connections() -> int:
+    from rers_core.services.connections import connection_expire_due
+
+    return connection_expire_due()
