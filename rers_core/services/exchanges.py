@@ -61,7 +61,7 @@ def exchange_from_connection(
     Starting it twice returns the same exchange.
     """
     connection = (
-        Connection.objects.select_for_update()
+        Connection.objects.select_for_update(of=("self",))
         .select_related("request", "offer")
         .get(pk=connection.pk)
     )
