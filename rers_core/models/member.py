@@ -59,6 +59,8 @@ class Member(Stateful, models.Model):
         blank=True,
         help_text=_("For example a professional network profile."),
     )
+    # Identifier in an agency's former spreadsheet or tool, for idempotent imports.
+    external_ref = models.CharField(_("external reference"), max_length=100, blank=True)
     notify_by_email = models.BooleanField(
         _("email me about my connections and exchanges"), default=True
     )
@@ -75,6 +77,11 @@ class Member(Stateful, models.Model):
         verbose_name_plural = _("members")
         ordering = ["display_name", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["network", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="member_unique_external_ref_per_network",
+            ),
             models.UniqueConstraint(
                 fields=["network", "user"],
                 condition=Q(user__isnull=False),

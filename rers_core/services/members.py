@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,10 +20,12 @@ from rers_core.errors import DomainError, ValidationFailed
 from rers_core.models import (
     Charter,
     CharterAcceptance,
+    Connection,
     ContactConsent,
     Listing,
     Member,
     Network,
+    Review,
     WithdrawalRecord,
 )
 from rers_core.selectors.networks import charter_current
@@ -290,10 +297,12 @@ def member_withdraw(*, member: Member, acting) -> Member:
     member.listings.exclude(status=Listing.Status.CLOSED).update(status=Listing.Status.CLOSED)
     member.listings.update(title="", description="", availability="", external_ref="")
     search.backend().remove(member.listings.values_list("pk", flat=True))
+    _erase_connections_and_reviews(member)
 
     member.transition(Member.Status.WITHDRAWN)
     for field in PROFILE_FIELDS:
         setattr(member, field, "")
+    member.external_ref = ""
     member.role = Member.Role.MEMBER
     member.left_at = now
     member.user = None
@@ -341,3 +350,165 @@ def member_onboard(
     consent_set(member=member, choices=consents, scope=consent_scope, acting=acting)
     member.refresh_from_db()
     return member
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What :func:`member_enrol` did, so that a command can report it."""
+
+    member: Member
+    account_created: bool
+    joined: bool
+    charter_accepted: bool
+    role_changed: bool
+    profile_changed: bool
+    password_set: bool
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.account_created,
+                self.joined,
+                self.charter_accepted,
+                self.role_changed,
+                self.profile_changed,
+                self.password_set,
+            )
+        )
+
+
+def _default_display_name(email: str) -> str:
+    local = email.split("@", 1)[0]
+    return " ".join(part.capitalize() for part in re.split(r"[._+-]+", local) if part) or local
+
+
+@transaction.atomic
+def member_enrol(
+    *,
+    network: Network,
+    email: str,
+    role: str,
+    display_name: str = "",
+    password: str | None = None,
+    acting=None,
+) -> Enrolment:
+    """Make the person with ``email`` a member of ``network`` holding ``role``, in one step.
+
+    For administrators (the ``rers add-member`` command, ``acting=None``) and coordinators.
+    Creates the account when no account uses this email (with an unusable password unless
+    ``password`` is given, checked by Django's password validators), joins the network,
+    records the acceptance of the current charter as attested by whoever enrols, then
+    assigns the role. Idempotent: enrolling the same person again changes nothing, except
+    the display name, role or password given. A network keeps at least one coordinator.
+    """
+    if role not in Member.Role.values:
+        raise ValidationFailed(
+            _("Unknown role “%(role)s”: choose one of %(choices)s.")
+            % {"role": role, "choices": ", ".join(Member.Role.values)},
+            field="role",
+        )
+    if role == Member.Role.MEMBER:
+        require_facilitator(acting, network)
+    else:
+        require_coordinator(acting, network)
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationFailed(_("Enter a valid email address."), field="email") from exc
+    display_name = (display_name or "").strip()
+
+    user = user_for_email(email)
+    account_created = user is None
+    if account_created:
+        user = User(username=email, email=email)
+        user.set_unusable_password()
+    if password is not None:
+        try:
+            password_validation.validate_password(password, user=user)
+        except ValidationError as exc:
+            raise ValidationFailed(" ".join(exc.messages), field="password") from exc
+        user.set_password(password)
+    if account_created or password is not None:
+        user.save()
+
+    member = permissions.membership(user, network)
+    joined = member is None
+    profile_changed = False
+    if member is None:
+        member = member_join(
+            network=network,
+            user=user,
+            display_name=display_name or _default_display_name(email),
+            email=email,
+            acting=acting,
+        )
+    elif display_name and display_name != member.display_name:
+        member = member_update_profile(member=member, display_name=display_name, acting=acting)
+        profile_changed = True
+
+    charter_accepted = member.status == Member.Status.VISITOR
+    if charter_accepted:
+        member_accept_charter(member=member, acting=acting)
+        member.refresh_from_db()
+
+    role_changed = member.role != role
+    if role_changed:
+        member = member_assign_role(member=member, role=role, acting=acting)
+    permissions.forget_memberships(user)
+    return Enrolment(
+        member=member,
+        account_created=account_created,
+        joined=joined,
+        charter_accepted=charter_accepted,
+        role_changed=role_changed,
+        profile_changed=profile_changed,
+        password_set=password is not None,
+    )
+
+
+def _erase_connections_and_reviews(member: Member) -> None:
+    """Stop what the person was part of and erase the free text they wrote or received."""
+    mine = Connection.objects.filter(Q(requester=member) | Q(offerer=member))
+    for connection in mine.filter(status__in=Connection.ACTIVE).select_for_update():
+        if connection.can_transition(Connection.Status.CANCELLED):
+            connection.transition(Connection.Status.CANCELLED)
+            connection.save(update_fields=["status", "updated_at"])
+    mine.update(message="")
+    Review.objects.filter(member=member).update(
+        interest="", obstacles="", helpers="", next_steps=""
+    )
+
+
+@transaction.atomic
+def member_import(
+    *, network: Network, external_ref: str, display_name: str, email: str = ""
+) -> tuple[Member, bool]:
+    """A member recorded in an agency's former spreadsheet (system import, no ``acting``).
+
+    Found by email when they already have an account here; otherwise created as a
+    member (the agency attests they joined) with no contact consent at all.
+    Returns ``(member, created)``.
+    """
+    user = user_for_email(email) if email else None
+    if user is not None:
+        existing = Member.objects.filter(network=network, user=user).first()
+        if existing is not None and existing.status != Member.Status.WITHDRAWN:
+            return existing, False
+    elif email:
+        user = User.objects.create_user(username=email.lower(), email=email.lower())
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    member = Member(
+        network=network,
+        user=user,
+        external_ref=external_ref,
+        display_name=display_name.strip(),
+        email=email.lower(),
+        status=Member.Status.MEMBER,
+        joined_at=timezone.now(),
+    )
+    full_clean(member, exclude=["user", "network"])
+    member.save()
+    return member, True

@@ -1,0 +1,328 @@
+"""Moving from spreadsheets: import and export of offers and requests as CSV.
+
+The format is the header ``member_ref,member_name,email,direction,ref,title,description,domain``,
+optionally followed by ``kind,status,visibility,setting,availability,modalities`` (an export
+writes them all, so importing an export loses nothing). A ref written ``#N`` designates the
+existing member or listing N of the network (an export writes it for rows without a ref).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from rers_core.errors import ValidationFailed
+from rers_core.models import Domain, Listing, Member, Network
+from rers_core.search import index_listings, text
+
+REQUIRED_COLUMNS = (
+    "member_ref",
+    "member_name",
+    "email",
+    "direction",
+    "ref",
+    "title",
+    "description",
+    "domain",
+)
+OPTIONAL_COLUMNS = ("kind", "status", "visibility", "setting", "availability", "modalities")
+DIRECTIONS = {
+    "offre": Listing.Direction.OFFER,
+    "offer": Listing.Direction.OFFER,
+    "demande": Listing.Direction.REQUEST,
+    "request": Listing.Direction.REQUEST,
+}
+MODALITIES = ("one_to_one", "group", "practice_exchange")
+UNCLASSIFIED = ("non-classe", "Non classé")
+MAX_ROWS = 50_000
+
+
+class SupportsWrite(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    members_created: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, str]
+    listing_fields: dict = field(default_factory=dict)
+
+
+def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Decode and parse an uploaded CSV; raise ValidationFailed with a clear message."""
+    try:
+        decoded = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            _("The file is not UTF-8 text (byte %(pos)d). Save it as “CSV UTF-8” and try again.")
+            % {"pos": exc.start}
+        ) from exc
+    sample = decoded[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(decoded), dialect=dialect)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ValidationFailed(
+            _("Missing columns: %(missing)s. The first line must be: %(header)s")
+            % {"missing": ", ".join(missing), "header": ",".join(REQUIRED_COLUMNS)}
+        )
+    reader.fieldnames = header
+    rows = []
+    try:
+        for index, raw in enumerate(reader, start=2):
+            if index - 1 > MAX_ROWS:
+                raise ValidationFailed(_("The file has more than %d rows; split it.") % MAX_ROWS)
+            if None in raw:
+                raise ValidationFailed(_("Line %d has more values than the header.") % index)
+            values = {k: (v or "").strip() for k, v in raw.items()}
+            if any(values.values()):
+                rows.append((reader.line_num, values))
+    except csv.Error as exc:
+        raise ValidationFailed(_("The file is not valid CSV: %s") % exc) from exc
+    return header, rows
+
+
+def _resolve_domain(network: Network, value: str, domains: dict[str, Domain]) -> Domain | None:
+    if not value:
+        return domains.get(UNCLASSIFIED[0])
+    key = slugify(value)
+    if key in domains:
+        return domains[key]
+    folded = text.fold(value)
+    for domain in domains.values():
+        if text.fold(domain.name) == folded:
+            return domain
+    return None
+
+
+def _validate(
+    network: Network, rows: Iterable[tuple[int, dict[str, str]]]
+) -> tuple[list[_Row], list[str]]:
+    domains = {d.slug: d for d in network.domains.all()}
+    errors: list[str] = []
+    valid: list[_Row] = []
+    seen_refs: dict[str, int] = {}
+    for line, values in rows:
+        problems = []
+        ref = values["ref"]
+        if not ref:
+            problems.append(_("“ref” is empty"))
+        elif ref in seen_refs:
+            problems.append(
+                _("ref “%(ref)s” already on line %(line)d") % {"ref": ref, "line": seen_refs[ref]}
+            )
+        else:
+            seen_refs[ref] = line
+        if not values["member_ref"] and not values["email"]:
+            problems.append(_("give “member_ref” or “email”"))
+        if values["email"]:
+            try:
+                validate_email(values["email"])
+            except ValidationError:
+                problems.append(_("“%s” is not an email address") % values["email"])
+        direction = DIRECTIONS.get(values["direction"].lower())
+        if direction is None:
+            problems.append(
+                _("direction must be “offre” or “demande”, not “%s”") % values["direction"]
+            )
+        if not values["member_name"] and not values["member_ref"].startswith("#"):
+            problems.append(_("“member_name” is empty"))
+        domain_value = values["domain"]
+        if domain_value and _resolve_domain(network, domain_value, domains) is None:
+            problems.append(_("unknown domain “%s”") % domain_value)
+        fields = {
+            "direction": direction,
+            "title": values["title"],
+            "description": values["description"],
+        }
+        for name, choices in (
+            ("kind", Listing.Kind.values),
+            ("status", Listing.Status.values),
+            ("visibility", Listing.Visibility.values),
+            ("setting", Listing.Setting.values),
+        ):
+            value = values.get(name, "")
+            if value and value not in choices:
+                problems.append(
+                    _("%(field)s “%(value)s” is not one of: %(choices)s")
+                    % {"field": name, "value": value, "choices": ", ".join(choices)}
+                )
+            elif value:
+                fields[name] = value
+        if values.get("availability"):
+            fields["availability"] = values["availability"]
+        if values.get("modalities"):
+            chosen = [m.strip() for m in values["modalities"].split("|") if m.strip()]
+            wrong = [m for m in chosen if m not in MODALITIES]
+            if wrong or not chosen:
+                problems.append(
+                    _("modalities must be among: %s, separated by |") % ", ".join(MODALITIES)
+                )
+            else:
+                fields.update({m: m in chosen for m in MODALITIES})
+        if not problems:
+            problems.extend(_model_problems(fields, values))
+        if problems:
+            errors.append(
+                _("line %(line)d: %(problems)s") % {"line": line, "problems": "; ".join(problems)}
+            )
+        else:
+            valid.append(_Row(line, values, fields))
+    return valid, errors
+
+
+def _model_problems(fields: dict, values: dict[str, str]) -> list[str]:
+    """What the models' own rules say of a row (lengths, required fields)."""
+    problems = []
+    checks = [
+        (Listing(**fields), ["network", "member", "domain", "created_by", "kind"]),
+        (
+            Member(display_name=values["member_name"] or "-", email=values["email"]),
+            ["network", "user"],
+        ),
+    ]
+    for instance, exclude in checks:
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                problems.append(f"{name}: {' '.join(messages)}")
+    return problems
+
+
+def _by_hash_ref(qs, ref: str):
+    if ref.startswith("#") and ref[1:].isdigit():
+        return qs.filter(pk=int(ref[1:])).first()
+    return qs.filter(external_ref=ref).first()
+
+
+@transaction.atomic
+def listings_import(
+    *, network: Network, data: bytes, acting=None, dry_run: bool = False
+) -> ImportReport:
+    """Import offers and requests from CSV bytes: every row is validated first, and if any
+    row is wrong nothing is written and the report lists each error with its line.
+
+    Idempotent by (network, ref): a second run updates rows and never duplicates them.
+    Members are found by ``member_ref`` (or their email) and created when new; imported
+    members hold no contact consent, so nothing about them is shared until they choose.
+    """
+    from rers_core.services.members import member_import
+    from rers_core.services.networks import domain_create
+
+    if acting is not None:
+        from rers_core.services._common import require_facilitator
+
+        require_facilitator(acting, network)
+    report = ImportReport()
+    try:
+        _header, rows = read_csv(data)
+    except ValidationFailed as exc:
+        report.errors.append(exc.message)
+        return report
+    valid, report.errors = _validate(network, rows)
+    if report.errors or dry_run:
+        return report
+
+    domains = {d.slug: d for d in network.domains.all()}
+    members = Member.objects.filter(network=network).exclude(status=Member.Status.WITHDRAWN)
+    listings = Listing.objects.filter(network=network)
+    touched: list[Listing] = []
+    for row in valid:
+        v = row.values
+        member = _by_hash_ref(members, v["member_ref"]) if v["member_ref"] else None
+        if member is None:
+            member, created = member_import(
+                network=network,
+                external_ref="" if v["member_ref"].startswith("#") else v["member_ref"],
+                display_name=v["member_name"],
+                email=v["email"],
+            )
+            report.members_created += created
+        domain = _resolve_domain(network, v["domain"], domains)
+        if domain is None:
+            domain = domains.get(UNCLASSIFIED[0]) or domain_create(
+                network=network, slug=UNCLASSIFIED[0], name=UNCLASSIFIED[1], acting=None
+            )
+            domains[domain.slug] = domain
+        fields = {**row.listing_fields, "domain": domain, "member": member}
+        listing = _by_hash_ref(listings, v["ref"])
+        if listing is None:
+            listing = Listing(network=network, kind=Listing.Kind.KNOW_HOW, created_by=acting)
+            if not v["ref"].startswith("#"):
+                listing.external_ref = v["ref"]
+            report.created += 1
+        elif all(getattr(listing, k) == val for k, val in fields.items()):
+            report.unchanged += 1
+            continue
+        else:
+            report.updated += 1
+        for key, value in fields.items():
+            setattr(listing, key, value)
+        listing.save()
+        touched.append(listing)
+    index_listings(touched)
+    return report
+
+
+def listings_export_rows(network: Network) -> Iterable[dict[str, str]]:
+    """Rows of the import format (with the optional columns) for every listing of the
+    network whose author has not withdrawn."""
+    qs = (
+        Listing.objects.filter(network=network)
+        .exclude(member__status=Member.Status.WITHDRAWN)
+        .select_related("member", "domain")
+        .order_by("pk")
+    )
+    for listing in qs.iterator(chunk_size=2000):
+        member = listing.member
+        yield {
+            "member_ref": member.external_ref or f"#{member.pk}",
+            "member_name": member.display_name,
+            "email": member.email,
+            "direction": "offre" if listing.direction == Listing.Direction.OFFER else "demande",
+            "ref": listing.external_ref or f"#{listing.pk}",
+            "title": listing.title,
+            "description": listing.description,
+            "domain": listing.domain.slug,
+            "kind": listing.kind,
+            "status": listing.status,
+            "visibility": listing.visibility,
+            "setting": listing.setting,
+            "availability": listing.availability,
+            "modalities": "|".join(listing.modalities),
+        }
+
+
+def listings_export_csv(network: Network, out: SupportsWrite) -> int:
+    writer = csv.DictWriter(
+        out, fieldnames=[*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS], lineterminator="\n"
+    )
+    writer.writeheader()
+    count = 0
+    for row in listings_export_rows(network):
+        writer.writerow(row)
+        count += 1
+    return count
