@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from rers_core.models import Listing
@@ -28,12 +29,14 @@ def rebuild_index(batch_size: int = 1000) -> int:
     engine = backend()
     engine.clear()
     count = 0
+    # One transaction per batch: SQLite otherwise syncs the disk after every row.
     qs = Listing.objects.exclude(title="").select_related("domain").order_by("pk")
     last = 0
     while True:
         batch = list(qs.filter(pk__gt=last)[:batch_size])
         if not batch:
             return count
-        engine.index(batch)
+        with transaction.atomic():
+            engine.index(batch, replace=False)
         count += len(batch)
         last = batch[-1].pk

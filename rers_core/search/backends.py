@@ -1,35 +1,41 @@
-# ruff: noqa: S608, S611 - SQL here interpolates module constants only; query text is a parameter.
+# ruff: noqa: S608, S610 - SQL here interpolates module constants only; query text is a parameter.
 """Two full-text backends behind one interface: PostgreSQL (``french`` + ``unaccent``,
 GIN index) and SQLite (FTS5 over folded, stemmed tokens).
 
 The index lives in a side table, ``rers_listing_search``, created by migration 0002 for the
-database in use. Services keep it current when a listing changes.
+database in use. Services keep it current when a listing changes. Searches join it to the
+listings so the database ranks and limits in one query.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
-from django.db.models import FloatField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from rers_core.models import Listing
 from rers_core.search import text
 
 TABLE = "rers_listing_search"
+LISTING_TABLE = Listing._meta.db_table
 
 
 class SearchBackend:
     vendor = ""
+    id_column = "listing_id"
 
-    def index(self, listings: Iterable[Listing]) -> None:
+    def index(self, listings: Iterable[Listing], *, replace: bool = True) -> None:
+        """Write the index rows of ``listings``; ``replace=False`` when they have none yet."""
+        raise NotImplementedError
+
+    def search(self, qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
+        """``qs`` restricted to listings matching ``query``, annotated with ``search_rank``
+        (higher is better) and ordered by it."""
         raise NotImplementedError
 
     def remove(self, listing_ids: Iterable[int]) -> None:
         ids = list(listing_ids)
-        if not ids:
-            return
         with connection.cursor() as cursor:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
@@ -40,45 +46,28 @@ class SearchBackend:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE}")
 
-    def search(self, qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
-        """``qs`` restricted to listings matching ``query``, annotated with ``search_rank``
-        (higher is better) and ordered by it."""
-        raise NotImplementedError
-
-    id_column = "listing_id"
-
     @staticmethod
-    def _documents(listing: Listing, table: text.SynonymTable) -> dict[str, str]:
+    def _fields(listing: Listing, table: text.SynonymTable) -> tuple[str, str, str, list[str]]:
         domain = listing.domain.name if listing.domain_id else ""
-        synonyms = table.tokens_in(
-            text.words(" ".join([listing.title, domain, listing.description]))
-        )
-        return {
-            "title": listing.title,
-            "domain": domain,
-            "description": listing.description,
-            "synonyms": " ".join(synonyms),
-        }
+        terms = text.terms(" ".join([listing.title, domain, listing.description]), table)
+        return listing.title, domain, listing.description, terms
 
 
 class PostgresBackend(SearchBackend):
+    """PostgreSQL's ``french`` configuration with ``unaccent`` (as ``rers_french``) ranks
+    the words; the shared French pipeline's stems and synonym tokens, stored as ``simple``
+    lexemes, add the synonyms and the plurals Snowball keeps."""
+
     vendor = "postgresql"
     CONFIG = "rers_french"
 
-    def index(self, listings: Iterable[Listing]) -> None:
+    def index(self, listings: Iterable[Listing], *, replace: bool = True) -> None:
         table = text.synonym_table()
         rows = []
         for listing in listings:
-            doc = self._documents(listing, table)
+            title, domain, description, terms = self._fields(listing, table)
             rows.append(
-                (
-                    listing.pk,
-                    listing.network_id,
-                    doc["title"],
-                    doc["domain"],
-                    doc["description"],
-                    doc["synonyms"],
-                )
+                (listing.pk, listing.network_id, title, domain, description, " ".join(terms))
             )
         if not rows:
             return
@@ -87,96 +76,73 @@ class PostgresBackend(SearchBackend):
             f"(%s, %s, setweight(to_tsvector('{self.CONFIG}', %s), 'A')"
             f" || setweight(to_tsvector('{self.CONFIG}', %s), 'B')"
             f" || setweight(to_tsvector('{self.CONFIG}', %s), 'C')"
-            f" || setweight(to_tsvector('simple', %s), 'A'))"
+            " || setweight(to_tsvector('simple', %s), 'B'))"
             " ON CONFLICT (listing_id) DO UPDATE SET vector = EXCLUDED.vector,"
             " network_id = EXCLUDED.network_id"
         )
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
 
-    def _tsquery(self, query: str) -> tuple[str, list[str]] | None:
-        raw = [w for w in text.WORD_RE.findall(query or "") if text.fold(w) not in text.STOPWORDS]
-        synonyms = text.synonym_table().tokens_in(text.words(query))
-        if not raw and not synonyms:
-            return None
-        parts, params = [], []
-        if raw:
-            parts.append(f"to_tsquery('{self.CONFIG}', %s)")
-            params.append(" | ".join(raw))
-        if synonyms:
-            parts.append("to_tsquery('simple', %s)")
-            params.append(" | ".join(synonyms))
-        return " || ".join(parts), params
-
     def search(self, qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
-        built = self._tsquery(query)
-        if built is None:
+        words = [w for w in text.WORD_RE.findall(query or "") if text.fold(w) not in text.STOPWORDS]
+        terms = text.terms(query)
+        if not words and not terms:
             return qs.none()
-        tsquery, params = built
-        matching = RawSQL(
-            f"SELECT listing_id FROM {TABLE} WHERE vector @@ ({tsquery})",
-            params,
-        )
-        rank = RawSQL(
-            f"SELECT ts_rank(vector, ({tsquery})) FROM {TABLE} "
-            f"WHERE listing_id = {Listing._meta.db_table}.id",
-            params,
-            output_field=FloatField(),
-        )
-        return qs.filter(pk__in=matching).annotate(search_rank=rank).order_by("-search_rank", "-id")
+        tsquery = f"(to_tsquery('{self.CONFIG}', %s) || to_tsquery('simple', %s))"
+        params = [" | ".join(words) or "", " | ".join(terms) or ""]
+        return qs.extra(
+            select={"search_rank": f"ts_rank({TABLE}.vector, {tsquery})"},
+            select_params=params,
+            tables=[TABLE],
+            where=[f"{TABLE}.listing_id = {LISTING_TABLE}.id", f"{TABLE}.vector @@ {tsquery}"],
+            params=params,
+        ).order_by("-search_rank", "-id")
 
 
 class SqliteBackend(SearchBackend):
     vendor = "sqlite"
     id_column = "rowid"
     # bm25 weights of the columns title, domain, description, synonyms.
-    WEIGHTS = (4.0, 2.0, 1.0, 4.0)
+    WEIGHTS = "4.0, 2.0, 1.0, 3.0"
 
-    def index(self, listings: Iterable[Listing]) -> None:
+    def index(self, listings: Iterable[Listing], *, replace: bool = True) -> None:
         table = text.synonym_table()
         rows = []
         for listing in listings:
-            doc = self._documents(listing, table)
+            title, domain, description, terms = self._fields(listing, table)
+            synonyms = [t for t in terms if t.startswith("zsyn")]
             rows.append(
                 (
                     listing.pk,
-                    " ".join(text.words(doc["title"])),
-                    " ".join(text.words(doc["domain"])),
-                    " ".join(text.words(doc["description"])),
-                    doc["synonyms"],
+                    " ".join(text.words(title)),
+                    " ".join(text.words(domain)),
+                    " ".join(text.words(description)),
+                    " ".join(synonyms),
                 )
             )
         if not rows:
             return
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"DELETE FROM {TABLE} WHERE rowid = %s",
-                [(r[0],) for r in rows],
-            )
+        with transaction.atomic(), connection.cursor() as cursor:
+            if replace:
+                self.remove(r[0] for r in rows)
             cursor.executemany(
                 f"INSERT INTO {TABLE} (rowid, title, domain, description, synonyms)"
                 " VALUES (%s, %s, %s, %s, %s)",
                 rows,
             )
 
-    def _match(self, query: str) -> str | None:
-        tokens = text.terms(query)
-        return " OR ".join(f'"{t}"' for t in tokens) if tokens else None
-
     def search(self, qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
-        match = self._match(query)
-        if match is None:
+        terms = text.terms(query)
+        if not terms:
             return qs.none()
-        weights = ", ".join(str(w) for w in self.WEIGHTS)
-        matching = RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [match])
+        match = " OR ".join(f'"{t}"' for t in terms)
         # bm25() is lower-is-better; negate it so every backend ranks higher-is-better.
-        rank = RawSQL(
-            f"SELECT -bm25({TABLE}, {weights}) FROM {TABLE} "
-            f"WHERE {TABLE} MATCH %s AND rowid = {Listing._meta.db_table}.id",
-            [match],
-            output_field=FloatField(),
-        )
-        return qs.filter(pk__in=matching).annotate(search_rank=rank).order_by("-search_rank", "-id")
+        return qs.extra(
+            select={"search_rank": f"-bm25({TABLE}, {self.WEIGHTS})"},
+            tables=[TABLE],
+            where=[f"{TABLE}.rowid = {LISTING_TABLE}.id", f"{TABLE} MATCH %s"],
+            params=[match],
+        ).order_by("-search_rank", "-id")
 
 
 _BACKENDS = {b.vendor: b for b in (PostgresBackend(), SqliteBackend())}

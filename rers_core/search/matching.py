@@ -8,6 +8,7 @@ kind of savoir, compatible modalities and recency adjust it.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
@@ -24,6 +25,8 @@ BODY_WEIGHT = 0.5
 OFFER_BODY_FACTOR = 0.7
 RECENCY_DAYS = 180.0
 UNKNOWN_TERM_FACTOR = 0.5
+CANDIDATE_CAP = 2000
+RECENCY_WEIGHT = 0.02
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class OfferIndex:
             for term in offer.terms:
                 self._postings[term].append(position)
         self._now = timezone.now()
+        self._recency = [self._recency_of(offer) for offer in self.offers]
 
     def idf(self, term: str) -> float:
         df = len(self._postings.get(term, ()))
@@ -115,23 +119,41 @@ class OfferIndex:
         if not total:
             return []
         excluded = set(exclude)
-        overlap: dict[int, float] = defaultdict(float)
-        for term, weight in weights.items():
-            for position in self._postings.get(term, ()):
-                offer = self.offers[position]
-                factor = 1.0 if term in offer.title_terms else OFFER_BODY_FACTOR
-                overlap[position] += weight * factor
+        overlap: dict[int, float] = {}
+        for position in self._candidates(weights):
+            offer = self.offers[position]
+            overlap[position] = sum(
+                weight * (1.0 if term in offer.title_terms else OFFER_BODY_FACTOR)
+                for term, weight in weights.items()
+                if term in offer.title_terms or term in offer.body_terms
+            )
         matches = []
         for position, value in overlap.items():
             offer = self.offers[position]
+            text_score = value / total
+            # The best fit is 1.0: skip offers that cannot reach the threshold.
+            if text_score + RECENCY_WEIGHT < min_score:
+                continue
             if offer.owner == request.owner or offer.key in excluded:
                 continue
-            text_score = value / total
-            score = text_score * self._fit(request, offer) + 0.02 * self._recency(offer)
+            score = (
+                text_score * self._fit(request, offer) + RECENCY_WEIGHT * self._recency[position]
+            )
             if score >= min_score:
                 matches.append(Match(offer, round(score, 4), round(text_score, 4)))
-        matches.sort(key=lambda m: (-m.score, str(m.offer.key)))
-        return matches[:limit]
+        matches = heapq.nsmallest(limit, matches, key=lambda m: (-m.score, str(m.offer.key)))
+        return matches
+
+    def _candidates(self, weights: dict[str, float]) -> set[int]:
+        """Offers sharing the request's rarest terms, up to ``CANDIDATE_CAP``: an offer
+        sharing only common words would score too low to be proposed anyway."""
+        candidates: set[int] = set()
+        for term in sorted(weights, key=lambda t: len(self._postings.get(t, ()))):
+            postings = self._postings.get(term, ())
+            if candidates and len(candidates) + len(postings) > CANDIDATE_CAP:
+                break
+            candidates.update(postings)
+        return candidates
 
     @staticmethod
     def _fit(request: Document, offer: Document) -> float:
@@ -146,7 +168,7 @@ class OfferIndex:
             fit += 0.03
         return fit
 
-    def _recency(self, offer: Document) -> float:
+    def _recency_of(self, offer: Document) -> float:
         if offer.created_at is None:
             return 0.0
         age_days = max((self._now - offer.created_at).total_seconds(), 0.0) / 86400.0
