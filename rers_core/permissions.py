@@ -32,6 +32,7 @@ def forget_memberships(user: User | None) -> None:
     """Drop the per-request membership cache after a membership changed."""
     if user is not None:
         user.__dict__.pop("_rers_memberships", None)
+        user.__dict__.pop("_rers_role_networks", None)
 
 
 def has_role(user: User | None, network: Network | int, role: str) -> bool:
@@ -60,3 +61,17 @@ def can_act_for(user: User | None, member: Member) -> bool:
     if member.user_id is not None and member.user_id == user.pk:
         return True
     return is_facilitator(user, member.network_id)
+
+
+def network_ids_with_role(user: User | None, role: str) -> frozenset[int]:
+    """Ids of the networks where ``user`` holds at least ``role`` (active memberships only).
+
+    Used to scope whole querysets (the admin) in one query instead of one per network.
+    """
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cache = user.__dict__.setdefault("_rers_role_networks", {})
+    if role not in cache:
+        memberships = Member.objects.filter(user=user).exclude(status=Member.Status.WITHDRAWN)
+        cache[role] = frozenset(m.network_id for m in memberships if m.has_role(role))
+    return cache[role]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from rers_core import permissions
 from rers_core.errors import NotFound
 from rers_core.models import Listing, Member, Network
+from rers_core.search import search_listings
 
 
 def listing_list(network: Network, user) -> QuerySet[Listing]:
@@ -38,15 +39,20 @@ def listing_get(network: Network, user, listing_id: int | str) -> Listing:
 
 
 def listing_text_filter(qs: QuerySet[Listing], text: str) -> QuerySet[Listing]:
-    """Case-insensitive "contains" over title, description and domain name, each word."""
-    for word in (text or "").split():
-        qs = qs.filter(
-            Q(title__icontains=word)
-            | Q(description__icontains=word)
-            | Q(domain__name__icontains=word)
-        )
-    return qs
+    """French full-text search over title, description and domain, best match first;
+    an empty text leaves ``qs`` as it is."""
+    if not (text or "").strip():
+        return qs
+    return search_listings(qs, text)
 
 
 def member_listings(member: Member) -> QuerySet[Listing]:
     return member.listings.select_related("domain").order_by("status", "-created_at")
+
+
+def listing_by_external_ref(network: Network, external_ref: str) -> Listing | None:
+    """The listing of ``network`` imported under ``external_ref``, if any (idempotent imports)."""
+    if not external_ref:
+        return None
+    return Listing.objects.filter(network=network, external_ref=external_ref).first()
+

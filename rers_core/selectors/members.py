@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rers_core import permissions
@@ -17,7 +18,8 @@ def member_list(network: Network, *, include_withdrawn: bool = False) -> QuerySe
         qs = qs.exclude(status=Member.Status.WITHDRAWN)
     return qs.prefetch_related(
         Prefetch(
-            "consents", queryset=ContactConsent.objects.filter(revoked_at__isnull=True),
+            "consents",
+            queryset=ContactConsent.objects.filter(revoked_at__isnull=True),
             to_attr="active_consents",
         )
     )
@@ -60,19 +62,7 @@ def user_memberships(user) -> QuerySet[Member]:
 
 def user_data_export(user) -> dict[str, Any]:
     """Everything this instance holds about ``user``, as JSON-ready data."""
-    memberships = (
-        Member.objects.filter(user=user)
-        .select_related("network")
-        .prefetch_related(
-            Prefetch("consents", queryset=ContactConsent.objects.order_by("granted_at", "id")),
-            Prefetch(
-                "charter_acceptances",
-                queryset=CharterAcceptance.objects.select_related("charter").order_by("id"),
-            ),
-            Prefetch("listings", queryset=Listing.objects.select_related("domain").order_by("id")),
-        )
-        .order_by("id")
-    )
+    memberships = _with_export_data(Member.objects.filter(user=user)).order_by("id")
     return {
         "account": {
             "username": user.get_username(),
@@ -84,6 +74,17 @@ def user_data_export(user) -> dict[str, Any]:
         },
         "memberships": [_membership_export(m) for m in memberships],
     }
+
+
+def _with_export_data(qs: QuerySet[Member]) -> QuerySet[Member]:
+    return qs.select_related("network").prefetch_related(
+        Prefetch("consents", queryset=ContactConsent.objects.order_by("granted_at", "id")),
+        Prefetch(
+            "charter_acceptances",
+            queryset=CharterAcceptance.objects.select_related("charter").order_by("id"),
+        ),
+        Prefetch("listings", queryset=Listing.objects.select_related("domain").order_by("id")),
+    )
 
 
 def _iso(value) -> str | None:
@@ -102,21 +103,39 @@ def _membership_export(member: Member) -> dict[str, Any]:
         "joined_at": _iso(member.joined_at),
         "left_at": _iso(member.left_at),
         "charter_acceptances": [
-            {"version": a.charter.version, "accepted_at": _iso(a.accepted_at),
-             "recorded_by_facilitator": a.recorded_by_id is not None}
+            {
+                "version": a.charter.version,
+                "accepted_at": _iso(a.accepted_at),
+                "recorded_by_facilitator": a.recorded_by_id is not None,
+            }
             for a in member.charter_acceptances.all()
         ],
         "contact_consents": [
-            {"channel": c.channel, "audience": c.audience, "scope": c.scope,
-             "granted_at": _iso(c.granted_at), "revoked_at": _iso(c.revoked_at)}
+            {
+                "channel": c.channel,
+                "audience": c.audience,
+                "scope": c.scope,
+                "granted_at": _iso(c.granted_at),
+                "revoked_at": _iso(c.revoked_at),
+            }
             for c in member.consents.all()
         ],
         "listings": [
-            {"id": li.pk, "direction": li.direction, "kind": li.kind, "domain": li.domain.name,
-             "title": li.title, "description": li.description, "modalities": li.modalities,
-             "setting": li.setting, "availability": li.availability,
-             "visibility": li.visibility, "status": li.status,
-             "created_at": _iso(li.created_at), "updated_at": _iso(li.updated_at)}
+            {
+                "id": li.pk,
+                "direction": li.direction,
+                "kind": li.kind,
+                "domain": li.domain.name,
+                "title": li.title,
+                "description": li.description,
+                "modalities": li.modalities,
+                "setting": li.setting,
+                "availability": li.availability,
+                "visibility": li.visibility,
+                "status": li.status,
+                "created_at": _iso(li.created_at),
+                "updated_at": _iso(li.updated_at),
+            }
             for li in member.listings.all()
         ],
     }
@@ -125,3 +144,24 @@ def _membership_export(member: Member) -> dict[str, Any]:
 def can_view_contact_details(user, member: Member) -> bool:
     """Contact details are for the person themself and their network's facilitators."""
     return permissions.can_act_for(user, member)
+
+
+def member_text_filter(qs: QuerySet[Member], text: str) -> QuerySet[Member]:
+    """Case-insensitive "contains" over display name and contact email, each word (facilitators)."""
+    for word in (text or "").split():
+        qs = qs.filter(Q(display_name__icontains=word) | Q(email__icontains=word))
+    return qs
+
+
+def member_data_export(member: Member) -> dict[str, Any]:
+    """Everything this instance holds about one membership, as JSON-ready data.
+
+    For a facilitator handing a member their data; same shape as one item of
+    ``user_data_export(user)["memberships"]``.
+    """
+    return _membership_export(_with_export_data(Member.objects.filter(pk=member.pk)).get())
+
+
+def account_exists(user_id: int | None) -> bool:
+    """Whether a user account still exists (withdrawal deletes accounts left without network)."""
+    return user_id is not None and get_user_model().objects.filter(pk=user_id).exists()

@@ -113,6 +113,19 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operation ids and tags start after the version: "networks_list", not "api_v1_...".
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Descriptions come from extend_schema (translatable), docstrings are for developers.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
+    # The schema UI works offline: its JavaScript and CSS come from drf-spectacular-sidecar.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a "status": name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "rers_core.models.Member.Status",
+        "ListingStatusEnum": "rers_core.models.Listing.Status",
+    },
 }
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
@@ -130,4 +143,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# Periodic work, run by `celery beat`.
+CELERY_BEAT_SCHEDULE = {
+    "expire-unanswered-connections": {
+        "task": "rers_core.tasks.expire_connections",
+        "schedule": 3600.0,
+    },
 }

@@ -1,0 +1,650 @@
+"""Forms of the portal: they validate input; views then call one service.
+
+Every form renders through :class:`PortalRenderer`: labelled fields, help texts and
+errors tied to their input by ``aria-describedby``, groups of choices in a fieldset.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.forms.renderers import DjangoTemplates
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rers_core.errors import DomainError
+from rers_core.models import (
+    Charter,
+    Connection,
+    ContactConsent,
+    Domain,
+    Exchange,
+    ExchangeAgreement,
+    Listing,
+    Member,
+    Network,
+)
+from rers_core.selectors.networks import domain_list
+from rers_core.services.members import user_for_email
+
+User = get_user_model()
+
+
+class PortalRenderer(DjangoTemplates):
+    form_template_name = "rers_core/forms/form.html"
+    field_template_name = "rers_core/forms/field.html"
+
+
+class PortalFormMixin:
+    """Shared rendering: our templates, and no colon glued to labels (French puts a space)."""
+
+    default_renderer = PortalRenderer()
+    # Service errors name model fields; a form may show them on another field.
+    error_field_aliases: dict[str, str] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """Show a service's refusal on the field it names, or at the top of the form."""
+        errors = getattr(error, "errors", None) or {error.field: [error.message]}
+        for field, messages in errors.items():
+            name = self.error_field_aliases.get(field, field)
+            target = name if name in self.fields else None
+            for message in messages if isinstance(messages, list | tuple) else [messages]:
+                self.add_error(target, str(message))
+
+
+class PortalForm(PortalFormMixin, forms.Form):
+    pass
+
+
+class TelInput(forms.TextInput):
+    """A phone field: mobile keyboards show digits."""
+
+    input_type = "tel"
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+class SignupForm(PortalForm):
+    email = forms.EmailField(
+        label=_("Email"), max_length=150,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("You will use it to log in. Other members never see it."),
+    )
+    password1 = forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Type the same password, to avoid a typo."),
+    )
+    error_field_aliases = {"password": "password1"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = " ".join(
+            str(text) for text in password_validation.password_validators_help_texts()
+        )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if user_for_email(email) is not None:
+            raise ValidationError(
+                _("An account already uses this email: log in, or ask for a new password.")
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            probe = User(username=cleaned.get("email", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(password1, user=probe)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class LoginForm(PortalFormMixin, AuthenticationForm):
+    """Log in with the account's email, whatever its case."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "This email and password do not match an account. Check them, or choose a new "
+            "password with “Forgotten password?”."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email")
+        self.fields["username"].widget.attrs["autocomplete"] = "email"
+
+    def clean_username(self) -> str:
+        value = (self.cleaned_data.get("username") or "").strip()
+        user = user_for_email(value) if value else None
+        return user.get_username() if user is not None else value
+
+
+class ResetPasswordForm(PortalFormMixin, PasswordResetForm):
+    """Also reaches accounts created at a drop-in, which have no password yet."""
+
+    def get_users(self, email: str) -> Iterable[Any]:
+        field = User.get_email_field_name()
+        return User._default_manager.filter(**{f"{field}__iexact": email, "is_active": True})
+
+
+class NewPasswordForm(PortalFormMixin, SetPasswordForm):
+    pass
+
+
+# --- Membership -----------------------------------------------------------------------------
+
+CONSENT_CHANNEL_CHOICES = [
+    (ContactConsent.Channel.EMAIL, _("by email")),
+    (ContactConsent.Channel.PHONE, _("by phone")),
+    (ContactConsent.Channel.LINK, _("through my other contact link")),
+    (
+        ContactConsent.Channel.VIA_FACILITATOR,
+        _("only through a facilitator, who passes the message on"),
+    ),
+]
+CONSENT_AUDIENCE_FIELDS = {
+    ContactConsent.Audience.NETWORK: "consent_network",
+    ContactConsent.Audience.FEDERATED: "consent_federated",
+}
+
+
+def _display_name_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Name other members will see"), max_length=80,
+        help_text=_("A first name or a nickname is enough."),
+    )
+
+
+def _presentation_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Your presentation, in your own words"), required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "What you like, what you know, what you would like to learn. "
+            "Nobody asks for your age, your situation or your origin."
+        ),
+    )
+
+
+class ConsentForm(PortalForm):
+    """Every channel × audience as a checkbox, plus one optional "limited to" note."""
+
+    consent_network = forms.MultipleChoiceField(
+        label=_("Members of my network may contact me…"), required=False,
+        choices=CONSENT_CHANNEL_CHOICES, widget=forms.CheckboxSelectMultiple,
+    )
+    consent_federated = forms.MultipleChoiceField(
+        label=_("Members of neighbouring networks may contact me…"), required=False,
+        choices=CONSENT_CHANNEL_CHOICES, widget=forms.CheckboxSelectMultiple,
+    )
+    consent_scope = forms.CharField(
+        label=_("Limited to"), required=False, max_length=300,
+        help_text=_("Optional, in your words: for example “anyone asking about hospital jobs”."),
+    )
+
+    @staticmethod
+    def initial_from(consents: Iterable[ContactConsent]) -> dict[str, Any]:
+        initial: dict[str, Any] = {name: [] for name in CONSENT_AUDIENCE_FIELDS.values()}
+        for consent in consents:
+            name = CONSENT_AUDIENCE_FIELDS.get(consent.audience)
+            if name is not None:
+                initial[name].append(consent.channel)
+            if consent.scope:
+                initial["consent_scope"] = consent.scope
+        return initial
+
+    def consent_choices(self) -> list[tuple[str, str]]:
+        """(channel, audience) pairs ticked, as ``consent_set`` takes them."""
+        return [
+            (channel, audience)
+            for audience, name in CONSENT_AUDIENCE_FIELDS.items()
+            for channel in self.cleaned_data.get(name, [])
+        ]
+
+
+class JoinForm(ConsentForm):
+    display_name = _display_name_field()
+    presentation = _presentation_field()
+    accept_charter = forms.BooleanField(
+        label=_("I freely accept the charter"), required=False,
+        help_text=_(
+            "If you leave this box unticked, you stay a visitor who is discovering the "
+            "network; you can accept the charter later."
+        ),
+    )
+    # The charter version the person read; a newer version must be read first.
+    charter = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    field_order = [
+        "display_name", "presentation", "accept_charter", "consent_network",
+        "consent_federated", "consent_scope",
+    ]
+
+    def __init__(self, *args: Any, charter: Charter | None, **kwargs: Any) -> None:
+        self.current_charter = charter
+        super().__init__(*args, **kwargs)
+        if charter is None:
+            del self.fields["accept_charter"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("accept_charter") and self.current_charter is not None:
+            if cleaned.get("charter") != self.current_charter.pk:
+                self.add_error(
+                    "accept_charter",
+                    _("The charter has just changed: please read the new version below."),
+                )
+        return cleaned
+
+
+class CharterForm(PortalForm):
+    accept = forms.BooleanField(
+        label=_("I freely accept the charter"),
+        error_messages={"required": _("Tick the box to accept the charter.")},
+    )
+    charter = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    error_field_aliases = {"charter": "accept"}
+
+    def __init__(self, *args: Any, charter: Charter, on_behalf: bool = False,
+                 **kwargs: Any) -> None:
+        self.current_charter = charter
+        super().__init__(*args, **kwargs)
+        if on_behalf:
+            self.fields["accept"].label = _(
+                "This person read (or heard) the charter and freely accepts it"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("accept") and cleaned.get("charter") != self.current_charter.pk:
+            self.add_error(
+                "accept", _("The charter has just changed: please read the new version below.")
+            )
+        return cleaned
+
+
+class ProfileForm(PortalForm):
+    display_name = _display_name_field()
+    presentation = _presentation_field()
+    email = forms.EmailField(label=_("Contact email"), required=False, max_length=254)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40, widget=TelInput)
+    other_link = forms.CharField(
+        label=_("Other contact link"), required=False, max_length=300,
+        help_text=_("For example a professional network profile."),
+    )
+
+    @staticmethod
+    def initial_from(member: Member) -> dict[str, str]:
+        return {name: getattr(member, name) for name in
+                ("display_name", "presentation", "email", "phone", "other_link")}
+
+
+class MemberRegisterForm(PortalForm):
+    display_name = _display_name_field()
+    email = forms.EmailField(
+        label=_("Email"), required=False, max_length=150,
+        help_text=_(
+            "If the person has one: they can then choose a password with “Forgotten "
+            "password?” and log in themselves."
+        ),
+    )
+    presentation = _presentation_field()
+
+
+class RoleForm(PortalForm):
+    role = forms.ChoiceField(
+        label=_("Role in this network"), choices=Member.Role.choices, widget=forms.RadioSelect
+    )
+
+
+class WithdrawForm(PortalForm):
+    confirm = forms.BooleanField(
+        label=_("I understand, and I want to leave the network"),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+    def __init__(self, *args: Any, on_behalf: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if on_behalf:
+            self.fields["confirm"].label = _(
+                "This person asked to leave the network, and I confirm it on their behalf"
+            )
+
+
+class MemberSearchForm(PortalForm):
+    q = forms.CharField(label=_("Name or email contains"), required=False, max_length=200)
+
+
+# --- Listings -------------------------------------------------------------------------------
+
+DIRECTION_CHOICES = [
+    (Listing.Direction.OFFER, _("An offer: something I can share")),
+    (Listing.Direction.REQUEST, _("A request: something I would like to learn")),
+]
+KIND_CHOICES = [
+    (Listing.Kind.KNOWLEDGE, _("Knowledge: knowing about something")),
+    (Listing.Kind.KNOW_HOW, _("Know-how: knowing how to do something")),
+    (Listing.Kind.EXPERIENCE, _("Lived experience: having been through something")),
+]
+MODALITY_CHOICES = [
+    ("one_to_one", _("one-to-one")),
+    ("group", _("in a group")),
+    ("practice_exchange", _("practice exchange: peers sharing how they each do it")),
+]
+VISIBILITY_CHOICES = [
+    (Listing.Visibility.NETWORK, _("members of my network")),
+    (Listing.Visibility.FEDERATED, _("members of my network and of neighbouring networks")),
+]
+
+
+class DomainChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Domain) -> str:
+        return obj.name
+
+
+class ListingForm(PortalForm):
+    direction = forms.ChoiceField(
+        label=_("Offer or request"), choices=DIRECTION_CHOICES, widget=forms.RadioSelect
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of savoir"), choices=KIND_CHOICES, widget=forms.RadioSelect
+    )
+    domain = DomainChoiceField(
+        label=_("Domain"), queryset=Domain.objects.none(), empty_label=_("Choose a domain")
+    )
+    title = forms.CharField(
+        label=_("Title"), max_length=160,
+        help_text=_("A few words, for example “Preparing a job interview”."),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    modalities = forms.MultipleChoiceField(
+        label=_("How to exchange"), choices=MODALITY_CHOICES, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one way to exchange.")},
+    )
+    setting = forms.ChoiceField(
+        label=_("In person or remote"), choices=Listing.Setting.choices, widget=forms.RadioSelect,
+        initial=Listing.Setting.IN_PERSON,
+    )
+    availability = forms.CharField(
+        label=_("Availability"), required=False, max_length=300,
+        help_text=_("For example “Monday mornings”."),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visible to"), choices=VISIBILITY_CHOICES, widget=forms.RadioSelect,
+        initial=Listing.Visibility.NETWORK,
+    )
+    error_field_aliases = {
+        "one_to_one": "modalities", "group": "modalities", "practice_exchange": "modalities",
+    }
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = domain_list(network)
+        if not self.is_bound and not self.initial:
+            self.initial["modalities"] = ["one_to_one"]
+
+    @staticmethod
+    def initial_from(listing: Listing) -> dict[str, Any]:
+        return {
+            "direction": listing.direction, "kind": listing.kind, "domain": listing.domain_id,
+            "title": listing.title, "description": listing.description,
+            "modalities": listing.modalities, "setting": listing.setting,
+            "availability": listing.availability, "visibility": listing.visibility,
+        }
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned data as ``listing_create`` / ``listing_update`` take it."""
+        data = {name: self.cleaned_data[name] for name in (
+            "direction", "kind", "domain", "title", "description", "setting", "availability",
+            "visibility",
+        )}
+        modalities = set(self.cleaned_data["modalities"])
+        data.update({name: name in modalities for name, _label in MODALITY_CHOICES})
+        return data
+
+
+class ListingFilterForm(PortalForm):
+    """GET filters of the browse page; invalid values are ignored, never an error page."""
+
+    direction = forms.ChoiceField(
+        label=_("Offers or requests"), required=False,
+        choices=[("", _("Both")), *Listing.Direction.choices],
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of savoir"), required=False,
+        choices=[("", _("All kinds")), *Listing.Kind.choices],
+    )
+    domain = DomainChoiceField(
+        label=_("Domain"), required=False, queryset=Domain.objects.none(),
+        empty_label=_("All domains"),
+    )
+    q = forms.CharField(label=_("Words"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = domain_list(network)
+
+    def filters(self) -> dict[str, Any]:
+        """Valid filters only: a wrong value in the address bar is dropped, not fatal."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+# --- Connections, exchanges, reviews --------------------------------------------------------
+
+
+class ProposeForm(PortalForm):
+    """Ask for a connection about a request, an offer, or both (ids of this network)."""
+
+    request = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    offer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    message = forms.CharField(
+        label=_("A few words for the other person"), required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Do not write your contact details here: they are shared only once both of you "
+            "accept, through the channels each of you chose."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("request") and not cleaned.get("offer"):
+            raise ValidationError(_("Choose a request or an offer."))
+        return cleaned
+
+
+ANSWER_CHOICES = [("yes", _("I accept")), ("no", _("I decline"))]
+SIDE_CHOICES = [("requester", _("the requester")), ("offerer", _("the offerer"))]
+
+
+class AnswerForm(PortalForm):
+    """One person's answer; ``side`` is set when a facilitator records it for someone."""
+
+    answer = forms.ChoiceField(choices=ANSWER_CHOICES)
+    side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
+
+    @property
+    def accept(self) -> bool:
+        return self.cleaned_data["answer"] == "yes"
+
+
+class ConnectionFilterForm(PortalForm):
+    """GET filters of the connections list; a wrong value is dropped, never an error page."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *Connection.Status.choices],
+    )
+    # Set by the link on a member's page in the facilitator area.
+    member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> dict[str, Any]:
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class ExchangeFilterForm(ConnectionFilterForm):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *Exchange.Status.choices],
+    )
+
+
+class AgreementForm(PortalForm):
+    """The terms of an exchange, written together (contrat d'échange)."""
+
+    frequency = forms.CharField(
+        label=_("Frequency"), required=False, max_length=200,
+        help_text=_("For example “once a week, for a month”."),
+    )
+    place = forms.CharField(
+        label=_("Place"), required=False, max_length=200,
+        help_text=_("For example “the agency's meeting room”, or “by video call”."),
+    )
+    schedule = forms.CharField(
+        label=_("Days and hours"), required=False, max_length=200,
+        help_text=_("For example “Monday, 10 am to noon”."),
+    )
+    content = forms.CharField(
+        label=_("Content"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What will be shared, in your own words."),
+    )
+    methods = forms.CharField(
+        label=_("Methods"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How: showing, doing together, talking, with which material…"),
+    )
+    evaluation = forms.CharField(
+        label=_("How we will evaluate"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How you will know together that the exchange went well."),
+    )
+
+    @staticmethod
+    def initial_from(agreement: Any) -> dict[str, str]:
+        return {name: getattr(agreement, name) for name in ExchangeAgreement.FIELDS}
+
+
+class SessionForm(PortalForm):
+    """A date the participants met or will meet, typed in the network's time zone."""
+
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": _("Give a date and a time, for example 2025-03-17 10:00.")},
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=300,
+        help_text=_("For example “first session: the basics”."),
+    )
+
+    def __init__(self, *args: Any, time_zone: str, **kwargs: Any) -> None:
+        self.time_zone = time_zone
+        super().__init__(*args, **kwargs)
+
+    def full_clean(self) -> None:
+        # A date without offset means the network's local time, whoever types it.
+        with timezone.override(zoneinfo.ZoneInfo(self.time_zone)):
+            super().full_clean()
+
+
+class ReviewForm(PortalForm):
+    """The short review (bilan) after an exchange; only facilitators read it."""
+
+    interest = forms.CharField(
+        label=_("What did it bring you?"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    obstacles = forms.CharField(
+        label=_("What got in the way?"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    helpers = forms.CharField(
+        label=_("What helped?"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    next_steps = forms.CharField(
+        label=_("What next? What would you like to learn or share now?"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    @staticmethod
+    def initial_from(review: Any) -> dict[str, str]:
+        if review is None:
+            return {}
+        return {name: getattr(review, name) for name in ("interest", "obstacles", "helpers",
+                                                         "next_steps")}
+
+    def answers(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class MemberChoicesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Member) -> str:
+        return obj.display_name
+
+
+EXCHANGE_KIND_CHOICES = [
+    (Exchange.Kind.COLLECTIVE, _("Collective exchange: one or more givers, a group of receivers")),
+    (Exchange.Kind.PRACTICE, _("Practice exchange: peers sharing how they each do something")),
+    (Exchange.Kind.TALK_GROUP, _("Talk group: an open discussion")),
+    (Exchange.Kind.ONE_TO_ONE, _("One-to-one: one giver, one receiver")),
+]
+
+
+class ExchangeCreateForm(PortalForm):
+    kind = forms.ChoiceField(
+        label=_("Kind of exchange"), choices=EXCHANGE_KIND_CHOICES, widget=forms.RadioSelect,
+        initial=Exchange.Kind.COLLECTIVE,
+    )
+    title = forms.CharField(
+        label=_("Title"), max_length=160,
+        help_text=_("For example “Workshop: writing a cover letter”."),
+    )
+    givers = MemberChoicesField(
+        label=_("Who gives (shares their savoir)"), queryset=Member.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("In a practice exchange or a talk group, choose who leads it."),
+        error_messages={"required": _("Choose at least one person who gives.")},
+    )
+    receivers = MemberChoicesField(
+        label=_("Who receives (comes to learn)"), queryset=Member.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one person who receives.")},
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["givers"].queryset = members
+        self.fields["receivers"].queryset = members
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        both = set(cleaned.get("givers") or []) & set(cleaned.get("receivers") or [])
+        if both:
+            self.add_error("receivers", _(
+                "Each person takes part once, as giver or receiver: %(names)s."
+            ) % {"names": ", ".join(sorted(m.display_name for m in both))})
+        return cleaned

@@ -1,0 +1,175 @@
+"""Offers and requests: browse, read, post, edit, pause, reopen, close.
+
+Posting for someone else is the same view with ``member_id`` (facilitator area); editing
+and status changes check ``can_act_for`` on the listing's member, so they serve both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rers_core import permissions
+from rers_core.errors import DomainError
+from rers_core.models import Listing, Member, Network
+from rers_core.selectors.listings import listing_get, listing_list, listing_text_filter
+from rers_core.services.listings import (
+    listing_close,
+    listing_create,
+    listing_pause,
+    listing_reopen,
+    listing_update,
+)
+from rers_core.web.forms import ListingFilterForm, ListingForm
+from rers_core.web.views._common import (
+    get_network,
+    portal_view,
+    render_page,
+    resolve_subject,
+    safe_next,
+)
+from rers_core.web.views.connections import listing_matching_context
+
+PAGE_SIZE = 20
+
+
+def _charter_required(request: HttpRequest, network: Network, *, subject=None) -> HttpResponse:
+    """Visitors (and outsiders) are told what to do instead of seeing an empty page."""
+    return render_page(request, "rers_core/charter_required.html", {
+        "subject": subject,
+    }, network=network, status=403)
+
+
+@login_required
+@portal_view
+def listing_browse(request: HttpRequest, slug: str) -> HttpResponse:
+    network = get_network(slug)
+    if not permissions.can_browse(request.user, network):
+        return _charter_required(request, network)
+    form = ListingFilterForm(request.GET or None, network=network)
+    filters = form.filters() if form.is_bound else {}
+    qs = listing_list(network, request.user).filter(status=Listing.Status.OPEN)
+    for name in ("direction", "kind", "domain"):
+        if name in filters:
+            qs = qs.filter(**{name: filters[name]})
+    if "q" in filters:
+        qs = listing_text_filter(qs, filters["q"])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render_page(request, "rers_core/listings.html", {
+        "form": form, "page": page, "filtered": bool(filters),
+    }, network=network)
+
+
+@login_required
+@portal_view
+def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
+    network = get_network(slug)
+    if not permissions.can_browse(request.user, network):
+        return _charter_required(request, network)
+    listing = listing_get(network, request.user, listing_id)
+    return render_page(request, "rers_core/listing_detail.html", {
+        "listing": listing,
+        "can_edit": permissions.can_act_for(request.user, listing.member),
+        "next": request.get_full_path(),
+        # Suggestions, "ask to be put in contact", "I can help" (see views.connections).
+        **listing_matching_context(request, network, listing),
+    }, network=network)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@portal_view
+def listing_new(request: HttpRequest, slug: str, member_id: int | None = None) -> HttpResponse:
+    subject = resolve_subject(request, slug, member_id)
+    if subject.member.status != Member.Status.MEMBER:
+        return _charter_required(request, subject.network, subject=subject)
+    form = ListingForm(request.POST or None, network=subject.network)
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing_create(member=subject.member, acting=request.user, **form.service_fields())
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The listing is published."))
+            return redirect(subject.urls["listings"])
+    return render_page(request, "rers_core/listing_form.html", {
+        "form": form, "subject": subject, "listing": None,
+    }, network=subject.network)
+
+
+def _owned_listing(request: HttpRequest, slug: str, listing_id: int) -> tuple[Network, Listing]:
+    """A listing of this network the request user may change (their own, or as facilitator)."""
+    network = get_network(slug)
+    listing = listing_get(network, request.user, listing_id)
+    if not permissions.can_act_for(request.user, listing.member):
+        raise PermissionDenied(_("You can only change your own listings."))
+    return network, listing
+
+
+def _return_url(request: HttpRequest, listing: Listing) -> str:
+    if listing.member.user_id == request.user.pk:
+        default = reverse("rers_core:my_listings", args=[listing.network.slug])
+    else:
+        default = reverse("rers_core:manage_member", args=[listing.network.slug, listing.member_id])
+    return safe_next(request, default)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@portal_view
+def listing_edit(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
+    network, listing = _owned_listing(request, slug, listing_id)
+    if listing.status == Listing.Status.CLOSED:
+        messages.error(request, _("A closed listing cannot be edited; post a new one instead."))
+        return redirect(_return_url(request, listing))
+    form = ListingForm(
+        request.POST or None, network=network, initial=ListingForm.initial_from(listing)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            listing_update(listing=listing, acting=request.user, **form.service_fields())
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The listing is saved."))
+            return redirect(_return_url(request, listing))
+    return render_page(request, "rers_core/listing_form.html", {
+        "form": form, "listing": listing, "next": safe_next(request, ""),
+        "on_behalf": listing.member.user_id != request.user.pk,
+    }, network=network)
+
+
+def _status_view(
+    service: Callable[..., Listing], done: str | Promise
+) -> Callable[[HttpRequest, str, int], HttpResponse]:
+    @login_required
+    @require_POST
+    @portal_view
+    def view(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
+        _network, listing = _owned_listing(request, slug, listing_id)
+        try:
+            service(listing=listing, acting=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, done)
+        return redirect(_return_url(request, listing))
+
+    view.__doc__ = service.__doc__
+    return view
+
+
+listing_pause_view = _status_view(listing_pause, gettext_lazy("The listing is paused."))
+listing_reopen_view = _status_view(listing_reopen, gettext_lazy("The listing is open again."))
+listing_close_view = _status_view(listing_close, gettext_lazy("The listing is closed."))

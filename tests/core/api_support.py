@@ -1,0 +1,84 @@
+"""Helpers shared by the API tests (``tests/core/test_api_*.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rest_framework.test import APIClient
+
+from rers_core.models import ContactConsent, Domain, Listing, Member, Network
+from rers_core.services.members import consent_grant
+from rers_core.testing.factories import (
+    CoordinatorFactory,
+    FacilitatorFactory,
+    ListingFactory,
+    MemberFactory,
+)
+
+V1 = "/api/v1"
+ROLES = ("anonymous", "visitor", "member", "facilitator", "coordinator", "outsider")
+
+
+def client_for(member_or_user: Any = None) -> APIClient:
+    """An API client signed in as the member's (or user's) account; anonymous for None.
+
+    A session, not ``force_authenticate``: each request loads the user afresh, as in
+    production, so no per-user cache outlives a request.
+    """
+    client = APIClient()
+    if member_or_user is not None:
+        client.force_login(getattr(member_or_user, "user", member_or_user))
+    return client
+
+
+def net(network: Network, path: str = "") -> str:
+    return f"{V1}/networks/{network.slug}/{path}"
+
+
+@dataclass
+class World:
+    """Two networks with one person of every role, and objects in each network."""
+
+    network: Network
+    other: Network
+    people: dict[str, Member | None]
+    target: Member  # a member of ``network`` whom others act upon
+    listing: Listing  # target's open listing
+    consent: ContactConsent  # target's active consent
+    domain: Domain
+    other_member: Member
+    other_listing: Listing
+    other_consent: ContactConsent
+    other_domain: Domain
+
+    def client(self, role: str) -> APIClient:
+        return client_for(self.people[role])
+
+
+def build_world(network: Network, other: Network) -> World:
+    target = MemberFactory(network=network, display_name="Camille")
+    other_member = MemberFactory(network=other, display_name="Dominique")
+    people: dict[str, Member | None] = {
+        "anonymous": None,
+        "visitor": MemberFactory(network=network, status=Member.Status.VISITOR),
+        "member": MemberFactory(network=network),
+        "facilitator": FacilitatorFactory(network=network),
+        "coordinator": CoordinatorFactory(network=network),
+        "outsider": FacilitatorFactory(network=other),
+    }
+    return World(
+        network=network,
+        other=other,
+        people=people,
+        target=target,
+        listing=ListingFactory(member=target),
+        consent=consent_grant(member=target, channel="email", audience="network", acting=None),
+        domain=network.domains.order_by("position").first(),
+        other_member=other_member,
+        other_listing=ListingFactory(member=other_member),
+        other_consent=consent_grant(
+            member=other_member, channel="email", audience="network", acting=None
+        ),
+        other_domain=other.domains.order_by("position").first(),
+    )
