@@ -66,8 +66,12 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--listings", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5, help="Passes over the query list.")
-    parser.add_argument("--suggest-requests", type=int, default=0,
-                        help="Limit the suggestion run to N requests (0 = every open request).")
+    parser.add_argument(
+        "--suggest-requests",
+        type=int,
+        default=0,
+        help="Limit the suggestion run to N requests (0 = every open request).",
+    )
     args = parser.parse_args()
     setup(args.db)
 
@@ -108,7 +112,7 @@ def main() -> None:
         samples = []
         for _ in range(args.rounds):
             for q in QUERIES:
-                samples += timed(lambda q=q: fn(q), 1)
+                samples += timed(lambda q=q, fn=fn: fn(q), 1)
         results[name] = samples
 
     start = time.perf_counter()
@@ -121,16 +125,22 @@ def main() -> None:
     suggested = sum(len(matcher.suggest(r)) for r in requests)
     suggest_seconds = time.perf_counter() - start
 
-    print(f"database: {connection.vendor}; listings: {args.listings} (indexed {indexed}); "
-          f"generated in {generated:.1f} s, indexed in {index_seconds:.1f} s")
+    print(
+        f"database: {connection.vendor}; listings: {args.listings} (indexed {indexed}); "
+        f"generated in {generated:.1f} s, indexed in {index_seconds:.1f} s"
+    )
     for name, samples in results.items():
-        print(f"{name:16s} n={len(samples)} p50={statistics.median(samples):.2f} ms "
-              f"p95={percentile(samples, 95):.2f} ms max={max(samples):.2f} ms")
+        print(
+            f"{name:16s} n={len(samples)} p50={statistics.median(samples):.2f} ms "
+            f"p95={percentile(samples, 95):.2f} ms max={max(samples):.2f} ms"
+        )
     ratio = percentile(results["naive icontains"], 95) / percentile(results["rers search"], 95)
     print(f"p95 speed-up over naive: {ratio:.1f}x")
-    print(f"suggestions: offer index of {len(matcher.offers)} offers built in {build_seconds:.2f} s; "
-          f"{len(requests)} open requests ranked in {suggest_seconds:.2f} s "
-          f"({suggest_seconds / max(len(requests), 1) * 1000:.2f} ms each), {suggested} suggestions")
+    print(
+        f"suggestions: offer index of {len(matcher.offers)} offers built in {build_seconds:.2f} s; "
+        f"{len(requests)} open requests ranked in {suggest_seconds:.2f} s "
+        f"({suggest_seconds / max(len(requests), 1) * 1000:.2f} ms each), {suggested} suggestions"
+    )
 
 
 if __name__ == "__main__":

@@ -5,15 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from rers_core import search
 from rers_core.conf import core_settings
-from rers_core.errors import ValidationFailed
-from rers_core.models import Charter, Domain, Network
-from rers_core.services._common import full_clean, require_coordinator
+from rers_core.errors import NotAllowed, ValidationFailed
+from rers_core.models import Charter, CharterAcceptance, Domain, Listing, Network
+from rers_core.services._common import full_clean, is_instance_admin, require_coordinator
 
 NETWORK_EDITABLE_FIELDS = (
     "name",
@@ -143,3 +145,29 @@ def domain_update(
     full_clean(domain)
     domain.save()
     return domain
+
+
+@transaction.atomic
+def network_delete(*, network: Network, acting=None) -> dict[str, int]:
+    """Delete a network and everything recorded in it; there is no undo.
+
+    For the instance's administrator only (``acting=None`` from a command, or a
+    superuser): resetting the demo network, or removing a network created by mistake.
+    User accounts left without any network (and not staff) are deleted too, as on
+    withdrawal. Returns how many members and listings were deleted.
+    """
+    if acting is not None and not is_instance_admin(acting):
+        raise NotAllowed(_("Only the administrator of this instance can delete a network."))
+    network = Network.objects.select_for_update().get(pk=network.pk)
+    user_ids = set(network.members.exclude(user=None).values_list("user_id", flat=True))
+    listing_ids = list(network.listings.values_list("pk", flat=True))
+    counts = {"members": network.members.count(), "listings": len(listing_ids)}
+    search.backend().remove(listing_ids)
+    # Rows that PROTECT what they point to go first; the rest cascades from the network.
+    Listing.objects.filter(network=network).delete()
+    CharterAcceptance.objects.filter(charter__network=network).delete()
+    network.delete()
+    get_user_model().objects.filter(
+        pk__in=user_ids, is_staff=False, is_superuser=False, memberships__isnull=True
+    ).delete()
+    return counts
