@@ -100,11 +100,16 @@ def member_register(
     """
     require_facilitator(acting, network)
     email = (email or "").strip().lower()
-    user = user_for_email(email) if email else None
-    if user is None:
-        user = User.objects.create_user(username=email or _unique_username(), email=email)
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+    if email and user_for_email(email) is not None:
+        # Joining stays the person's own act: nobody is enrolled into a network from
+        # an account they already hold elsewhere.
+        raise ValidationFailed(
+            _("Someone already has an account with this email: they can join from it themselves."),
+            field="email",
+        )
+    user = User.objects.create_user(username=email or _unique_username(), email=email)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
     return member_join(
         network=network,
         user=user,

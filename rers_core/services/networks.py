@@ -17,6 +17,9 @@ from rers_core.errors import NotAllowed, ValidationFailed
 from rers_core.models import Charter, CharterAcceptance, Domain, Listing, Network
 from rers_core.services._common import full_clean, is_instance_admin, require_coordinator
 
+# First path segments the site uses itself (admin, API, portal-wide pages).
+RESERVED_SLUGS = frozenset({"admin", "api", "i18n", "static", "media", "accounts", "me", "goodbye"})
+
 NETWORK_EDITABLE_FIELDS = (
     "name",
     "agency_code",
@@ -47,6 +50,11 @@ def network_create_or_update(
     for coordinate in ("latitude", "longitude"):
         if coordinate in fields:
             fields[coordinate] = _decimal(fields[coordinate], coordinate)
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed(
+            _("“%s” is reserved by the site's own pages; choose another short name.") % slug,
+            field="slug",
+        )
     network = Network.objects.select_for_update().filter(slug=slug).first()
     created = network is None
     if created:

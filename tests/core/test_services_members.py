@@ -114,3 +114,16 @@ def test_export_contains_everything(member):
     data = user_data_export(member.user)
     assert data["account"]["email"] == member.user.email
     assert data["memberships"][0]["listings"][0]["title"] == "Cuisine du monde"
+
+
+def test_facilitator_cannot_enrol_an_existing_account(network, facilitator, other_network):
+    someone = MemberFactory(network=other_network)
+    with pytest.raises(ValidationFailed) as exc:
+        svc.member_register(
+            network=network,
+            email=someone.user.email.upper(),
+            display_name="X",
+            acting=facilitator.user,
+        )
+    assert exc.value.field == "email"
+    assert not Member.objects.filter(network=network, user=someone.user).exists()

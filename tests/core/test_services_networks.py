@@ -86,3 +86,10 @@ def test_domain_of_another_network_is_not_found(network, other_network):
     foreign = other_network.domains.first()
     with pytest.raises(NotFound):
         domain_for(network, foreign.pk)
+
+
+@pytest.mark.parametrize("slug", ["admin", "api", "accounts", "me"])
+def test_reserved_slugs_refused(db, slug):
+    with pytest.raises(ValidationFailed) as exc:
+        svc.network_create_or_update(slug=slug, name="RERS")
+    assert exc.value.field == "slug"
