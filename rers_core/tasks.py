@@ -17,3 +17,17 @@ def expire_connections() -> int:
     from rers_core.services.connections import connection_expire_due
 
     return connection_expire_due()
+
+
+@shared_task(acks_late=True)
+def send_event_reminders() -> int:
+    from rers_core.services.events import reminders_send_due
+
+    return reminders_send_due()
+
+
+@shared_task(acks_late=True)
+def forward_contact_message(message_id: int) -> bool:
+    from rers_core.services.portal import contact_message_forward
+
+    return contact_message_forward(message_id=message_id)

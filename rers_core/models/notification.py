@@ -15,6 +15,8 @@ class Notification(models.Model):
         CONNECTION_DECLINED = "connection_declined", _("connection declined")
         RELAY_REQUESTED = "relay_requested", _("relay requested")
         REVIEW_REQUESTED = "review_requested", _("review requested")
+        REGISTRATION_PROMOTED = "registration_promoted", _("seat freed for you")
+        EVENT_REMINDER = "event_reminder", _("event reminder")
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("member")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from rers_core import permissions, search
 from rers_core.errors import DomainError, ValidationFailed
 from rers_core.models import (
+    CalendarToken,
     Charter,
     CharterAcceptance,
     Connection,
@@ -25,6 +26,7 @@ from rers_core.models import (
     Listing,
     Member,
     Network,
+    Registration,
     Review,
     WithdrawalRecord,
 )
@@ -484,6 +486,18 @@ def _erase_connections_and_reviews(member: Member) -> None:
     Review.objects.filter(member=member).update(
         interest="", obstacles="", helpers="", next_steps=""
     )
+    _leave_events(member)
+
+
+def _leave_events(member: Member) -> None:
+    """Free the person's seats (the waiting list moves up), and delete their testimonies
+    and personal calendar address."""
+    from rers_core.services.events import registration_cancel
+
+    for registration in member.registrations.filter(status__in=Registration.ACTIVE):
+        registration_cancel(registration=registration, acting=None)
+    member.testimonies.all().delete()
+    CalendarToken.objects.filter(member=member).delete()
 
 
 @transaction.atomic

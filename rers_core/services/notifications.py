@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from rers_core.conf import core_settings
-from rers_core.models import Connection, Exchange, Member, Notification
+from rers_core.models import Connection, Exchange, Member, Notification, Registration
 
 SUBJECTS_AND_OBJECTS = {
     Notification.Kind.CONNECTION_PROPOSED: Connection,
@@ -17,6 +17,8 @@ SUBJECTS_AND_OBJECTS = {
     Notification.Kind.CONNECTION_DECLINED: Connection,
     Notification.Kind.RELAY_REQUESTED: Connection,
     Notification.Kind.REVIEW_REQUESTED: Exchange,
+    Notification.Kind.REGISTRATION_PROMOTED: Registration,
+    Notification.Kind.EVENT_REMINDER: Registration,
 }
 
 
@@ -55,6 +57,8 @@ def notification_send(*, notification_id: int) -> bool:
     about = (
         SUBJECTS_AND_OBJECTS[notification.kind].objects.filter(pk=notification.object_id).first()
     )
+    if about is None:
+        return False
     context = {
         "member": member,
         "network": member.network,

@@ -91,6 +91,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Uploaded resources; served through permission-checking views, never directly.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -125,6 +127,16 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "rers_core.models.Member.Status",
         "ListingStatusEnum": "rers_core.models.Listing.Status",
+        # Listing kinds and member roles keep their first names beside exchanges' kinds
+        # and participants' roles.
+        "KindEnum": "rers_core.models.Listing.Kind",
+        "RoleEnum": "rers_core.models.Member.Role",
+        "ConnectionStatusEnum": "rers_core.models.Connection.Status",
+        "ConnectionAnswerEnum": "rers_core.models.Connection.Answer",
+        "ConnectionSideEnum": "rers_core.api.serializers_matching.SIDES",
+        "ExchangeStatusEnum": "rers_core.models.Exchange.Status",
+        "ExchangeKindEnum": "rers_core.models.Exchange.Kind",
+        "ParticipantRoleEnum": "rers_core.models.Participant.Role",
     },
 }
 
@@ -150,5 +162,9 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unanswered-connections": {
         "task": "rers_core.tasks.expire_connections",
         "schedule": 3600.0,
+    },
+    "send-event-reminders": {
+        "task": "rers_core.tasks.send_event_reminders",
+        "schedule": 900.0,
     },
 }

@@ -1,0 +1,384 @@
+"""Writes on events: the calendar, exceptions, registrations and the waiting list, attendance,
+reminders, personal feed tokens, and testimonies."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rers_core import permissions
+from rers_core.errors import DomainError, NotAllowed, ValidationFailed
+from rers_core.models import (
+    CalendarToken,
+    Event,
+    EventException,
+    Member,
+    Network,
+    Notification,
+    Registration,
+    Testimony,
+)
+from rers_core.selectors.events import occurrence_get
+from rers_core.services._common import (
+    full_clean,
+    is_instance_admin,
+    require_can_act_for,
+    require_facilitator,
+)
+from rers_core.services.notifications import notify
+
+EVENT_FIELDS = (
+    "kind",
+    "title",
+    "description",
+    "place",
+    "online_url",
+    "starts_at",
+    "ends_at",
+    "rrule",
+    "capacity",
+    "registration_open",
+    "visibility",
+)
+
+
+def _apply(event: Event, fields: dict[str, Any], facilitators: Iterable[Member] | None) -> None:
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown event fields: %s.") % ", ".join(sorted(unknown)))
+    for key, value in fields.items():
+        setattr(event, key, value.strip() if isinstance(value, str) else value)
+    if not event.title:
+        raise ValidationFailed(_("Give the event a title."), field="title")
+    if event.starts_at is None or event.ends_at is None:
+        raise ValidationFailed(_("Give a start and an end."), field="starts_at")
+    if timezone.is_naive(event.starts_at) or timezone.is_naive(event.ends_at):
+        raise ValidationFailed(_("Times must carry their time zone."), field="starts_at")
+    if event.ends_at <= event.starts_at:
+        raise ValidationFailed(_("The end must come after the start."), field="ends_at")
+    if event.ends_at - event.starts_at > timedelta(days=7):
+        raise ValidationFailed(_("One sitting cannot last more than a week."), field="ends_at")
+    if event.rrule:
+        event.rrule = event.rrule.strip().upper()
+    full_clean(event, exclude=["network", "created_by"])
+
+
+def _set_facilitators(event: Event, facilitators: Iterable[Member] | None) -> None:
+    if facilitators is None:
+        return
+    chosen = list(facilitators)
+    for member in chosen:
+        if member.network_id != event.network_id or not member.is_facilitator:
+            raise ValidationFailed(
+                _("Only facilitators of this network can be in charge."), field="facilitators"
+            )
+    event.facilitators.set(chosen)
+
+
+@transaction.atomic
+def event_create(
+    *, network: Network, acting, facilitators: Iterable[Member] | None = None, **fields: Any
+) -> Event:
+    """Schedule an event (once, or repeating by an RFC 5545 rule) for the network."""
+    require_facilitator(acting, network)
+    event = Event(network=network, created_by=_user(acting))
+    _apply(event, fields, facilitators)
+    event.save()
+    _set_facilitators(event, facilitators)
+    return event
+
+
+@transaction.atomic
+def event_update(
+    *, event: Event, acting, facilitators: Iterable[Member] | None = None, **fields: Any
+) -> Event:
+    """Change an event; registrations stay attached to the occurrences they were for."""
+    require_facilitator(acting, event.network)
+    event = Event.objects.select_for_update().select_related("network").get(pk=event.pk)
+    _apply(event, fields, facilitators)
+    event.save()
+    _set_facilitators(event, facilitators)
+    return event
+
+
+@transaction.atomic
+def event_cancel(*, event: Event, acting) -> Event:
+    """Cancel a whole event (every occurrence); cancelling twice is harmless."""
+    require_facilitator(acting, event.network)
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.cancelled_at is None:
+        event.cancelled_at = timezone.now()
+        event.save(update_fields=["cancelled_at", "updated_at"])
+    return event
+
+
+@transaction.atomic
+def occurrence_cancel(
+    *, event: Event, original_start: datetime, acting, note: str = ""
+) -> EventException:
+    """Cancel one occurrence; the others stay as they are."""
+    require_facilitator(acting, event.network)
+    occurrence_get(event, original_start)
+    change, _created = EventException.objects.update_or_create(
+        event=event,
+        original_start=original_start,
+        defaults={
+            "cancelled": True,
+            "starts_at": None,
+            "ends_at": None,
+            "note": (note or "").strip(),
+        },
+    )
+    return change
+
+
+@transaction.atomic
+def occurrence_move(
+    *,
+    event: Event,
+    original_start: datetime,
+    starts_at: datetime,
+    ends_at: datetime,
+    acting,
+    note: str = "",
+) -> EventException:
+    """Move one occurrence to another time; its registrations follow it."""
+    require_facilitator(acting, event.network)
+    occurrence_get(event, original_start)
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        raise ValidationFailed(_("The end must come after the start."), field="ends_at")
+    change, _created = EventException.objects.update_or_create(
+        event=event,
+        original_start=original_start,
+        defaults={
+            "cancelled": False,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "note": (note or "").strip(),
+        },
+    )
+    return change
+
+
+@transaction.atomic
+def occurrence_restore(*, event: Event, original_start: datetime, acting) -> None:
+    """Undo a cancellation or a move: the occurrence is back as planned."""
+    require_facilitator(acting, event.network)
+    EventException.objects.filter(event=event, original_start=original_start).delete()
+
+
+def _user(acting):
+    return acting if acting is not None and acting.is_authenticated else None
+
+
+@transaction.atomic
+def registration_create(
+    *, event: Event, original_start: datetime, member: Member, acting
+) -> Registration:
+    """Register ``member`` for one occurrence; when it is full they join the waiting list.
+
+    The event row is locked while seats are counted, so two people racing for the last
+    seat never both get it. Registering twice returns the existing registration.
+    """
+    require_can_act_for(acting, member)
+    if member.status == Member.Status.WITHDRAWN:
+        raise DomainError(_("This person has left the network."))
+    event = Event.objects.select_for_update().select_related("network").get(pk=event.pk)
+    if member.network_id != event.network_id:
+        raise NotAllowed(_("Only people of the organising network can register here."))
+    occurrence = occurrence_get(event, original_start)
+    if occurrence.cancelled:
+        raise DomainError(_("This occurrence is cancelled."))
+    if occurrence.ends_at <= timezone.now():
+        raise DomainError(_("This occurrence is over."))
+    if not event.registration_open:
+        raise DomainError(_("Registration is closed for this event."))
+    existing = Registration.objects.filter(
+        event=event, occurrence_start=original_start, member=member, status__in=Registration.ACTIVE
+    ).first()
+    if existing is not None:
+        return existing
+    confirmed = Registration.objects.filter(
+        event=event, occurrence_start=original_start, status=Registration.Status.CONFIRMED
+    ).count()
+    full = event.capacity is not None and confirmed >= event.capacity
+    registration = Registration(
+        event=event,
+        occurrence_start=original_start,
+        member=member,
+        status=Registration.Status.WAITLISTED if full else Registration.Status.CONFIRMED,
+        registered_by=_user(acting),
+    )
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError as exc:  # the same person, registered from two tabs at once
+        raise DomainError(_("You are already registered.")) from exc
+    return registration
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration, acting) -> Registration:
+    """The registrant (or a facilitator) gives the place up; the first person waiting gets
+    it and is told by email. Cancelling twice is harmless."""
+    require_can_act_for(acting, registration.member)
+    Event.objects.select_for_update().get(pk=registration.event_id)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status == Registration.Status.CANCELLED:
+        return registration
+    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    registration.transition(Registration.Status.CANCELLED)
+    registration.cancelled_at = timezone.now()
+    registration.save(update_fields=["status", "cancelled_at"])
+    if was_confirmed:
+        _promote_waiting(registration.event, registration.occurrence_start)
+    return registration
+
+
+def _promote_waiting(event: Event, original_start: datetime) -> Registration | None:
+    event = Event.objects.get(pk=event.pk)
+    confirmed = Registration.objects.filter(
+        event=event, occurrence_start=original_start, status=Registration.Status.CONFIRMED
+    ).count()
+    if event.capacity is not None and confirmed >= event.capacity:
+        return None
+    first = (
+        Registration.objects.select_for_update()
+        .select_related("member")
+        .filter(event=event, occurrence_start=original_start, status=Registration.Status.WAITLISTED)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if first is None:
+        return None
+    first.transition(Registration.Status.CONFIRMED)
+    first.promoted_at = timezone.now()
+    first.save(update_fields=["status", "promoted_at"])
+    notify(Notification.Kind.REGISTRATION_PROMOTED, first.member, first.pk)
+    return first
+
+
+@transaction.atomic
+def attendance_record(*, registration: Registration, attended: bool, acting) -> Registration:
+    """A facilitator notes whether a registered person came."""
+    require_facilitator(acting, registration.event.network)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status != Registration.Status.CONFIRMED:
+        raise DomainError(_("Only registered people (not waiting) can be marked present."))
+    registration.attended = attended
+    registration.save(update_fields=["attended"])
+    return registration
+
+
+def reminders_send_due(*, now: datetime | None = None) -> int:
+    """Schedule tomorrow's reminders (Celery beat). A reminder is a unique notification, so
+    running this twice, or in two workers at once, sends each reminder once only."""
+    now = now or timezone.now()
+    due = Registration.objects.filter(
+        status=Registration.Status.CONFIRMED,
+        occurrence_start__gt=now + timedelta(hours=12),
+        occurrence_start__lte=now + timedelta(hours=36),
+        reminded_at__isnull=True,
+        event__cancelled_at__isnull=True,
+    ).select_related("member", "event__network")
+    count = 0
+    for registration in due:
+        with transaction.atomic():
+            if occurrence_get(registration.event, registration.occurrence_start).cancelled:
+                continue
+            notify(Notification.Kind.EVENT_REMINDER, registration.member, registration.pk)
+            Registration.objects.filter(pk=registration.pk).update(reminded_at=now)
+            count += 1
+    return count
+
+
+@transaction.atomic
+def calendar_token_regenerate(*, member: Member, acting) -> CalendarToken:
+    """Give the member a new secret feed address; the old one stops working."""
+    require_can_act_for(acting, member)
+    token, created = CalendarToken.objects.get_or_create(member=member)
+    if not created:
+        token.token = secrets.token_urlsafe()
+        token.save(update_fields=["token", "created_at"])
+    return token
+
+
+def calendar_token_for(member: Member) -> CalendarToken:
+    """The member's feed token, created on first use."""
+    token, _created = CalendarToken.objects.get_or_create(member=member)
+    return token
+
+
+@transaction.atomic
+def testimony_record(
+    *,
+    network: Network,
+    author: Member,
+    text: str,
+    acting,
+    event: Event | None = None,
+    publication: str = Testimony.Publication.PRIVATE,
+    first_name: str = "",
+) -> Testimony:
+    """Record a testimony (verbatim) in its author's words, with their publication choice."""
+    if author.network_id != network.pk:
+        raise ValidationFailed(_("The author must belong to this network."), field="author")
+    own = author.user_id is not None and acting is not None and author.user_id == acting.pk
+    if not own:
+        require_facilitator(acting, network)
+    if event is not None and event.network_id != network.pk:
+        raise ValidationFailed(_("This event belongs to another network."), field="event")
+    testimony = Testimony(
+        network=network,
+        author=author,
+        event=event,
+        text=(text or "").strip(),
+        recorded_by=_user(acting),
+    )
+    if not testimony.text:
+        raise ValidationFailed(_("Write the testimony."), field="text")
+    _set_publication(testimony, publication, first_name)
+    testimony.save()
+    return testimony
+
+
+def _set_publication(testimony: Testimony, publication: str, first_name: str) -> None:
+    if publication not in Testimony.Publication.values:
+        raise ValidationFailed(_("Unknown publication choice."), field="publication")
+    first_name = (first_name or "").strip()
+    if publication == Testimony.Publication.FIRST_NAME and not first_name:
+        raise ValidationFailed(_("Give the first name to show."), field="first_name")
+    testimony.publication = publication
+    testimony.first_name = first_name if publication == Testimony.Publication.FIRST_NAME else ""
+    full_clean(testimony, exclude=["network", "author", "event", "recorded_by"])
+
+
+@transaction.atomic
+def testimony_set_publication(
+    *, testimony: Testimony, publication: str, acting, first_name: str = ""
+) -> Testimony:
+    """The author changes their publication consent at any time (or a facilitator records it)."""
+    require_can_act_for(acting, testimony.author)
+    testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
+    _set_publication(testimony, publication, first_name)
+    testimony.save(update_fields=["publication", "first_name"])
+    return testimony
+
+
+@transaction.atomic
+def testimony_feature(*, testimony: Testimony, featured: bool, acting) -> Testimony:
+    """Facilitators curate the public page; only consented testimonies can be shown."""
+    if not (is_instance_admin(acting) or permissions.is_facilitator(acting, testimony.network_id)):
+        raise NotAllowed(_("Only a facilitator of this network can do this."))
+    testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
+    if featured and testimony.publication == Testimony.Publication.PRIVATE:
+        raise DomainError(_("Its author has not agreed to publish this testimony."))
+    testimony.featured = featured
+    testimony.save(update_fields=["featured"])
+    return testimony
