@@ -36,7 +36,7 @@ def coordinator(network):
 
 @pytest.fixture
 def api():
-    return APIClient()
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def login(client, member_or_user):
@@ -52,3 +52,21 @@ def _fresh_synonym_cache():
     forget_synonyms()
     yield
     forget_synonyms()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services and commands speak the active language; tests read their messages in
+    English. Pages and API calls still choose their language per request (French first)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def in_english(client):
+    """Make a test client's pages English (the language cookie set by the switcher)."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

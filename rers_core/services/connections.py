@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rers_core import permissions
 from rers_core.conf import core_settings
 from rers_core.errors import DomainError, NotAllowed, ValidationFailed
-from rers_core.models import Connection, ContactConsent, Listing, Member, Notification
+from rers_core.models import Connection, ContactConsent, Exchange, Listing, Member, Notification
 from rers_core.services._common import is_instance_admin, require_facilitator
 from rers_core.services.notifications import notify
 
@@ -231,6 +231,13 @@ def connection_cancel(*, connection: Connection, acting) -> Connection:
         return connection
     connection.transition(Connection.Status.CANCELLED)
     connection.save(update_fields=["status", "updated_at"])
+    # The exchange started from this connection stops with it.
+    started = Exchange.objects.select_for_update().filter(
+        connection=connection, status__in=[Exchange.Status.DRAFT, Exchange.Status.AGREED]
+    )
+    for exchange in started:
+        exchange.transition(Exchange.Status.CANCELLED)
+        exchange.save(update_fields=["status"])
     return connection
 
 

@@ -26,7 +26,8 @@ def client_for(member_or_user: Any = None) -> APIClient:
     A session, not ``force_authenticate``: each request loads the user afresh, as in
     production, so no per-user cache outlives a request.
     """
-    client = APIClient()
+    # API tests read messages in English; French-first responses are tested separately.
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     if member_or_user is not None:
         client.force_login(getattr(member_or_user, "user", member_or_user))
     return client

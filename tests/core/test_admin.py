@@ -15,9 +15,15 @@ from rers_core.testing.factories import (
     MemberFactory,
     UserFactory,
 )
-from tests.conftest import login
+from tests.conftest import in_english, login
 
 PASSWORD = "a-long-test-password"  # the factories' password
+
+
+@pytest.fixture
+def client(client):
+    """Admin messages are checked in English."""
+    return in_english(client)
 
 
 @pytest.fixture

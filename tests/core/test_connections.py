@@ -225,3 +225,13 @@ def test_contact_details_only_with_matching_consent(pair, consents, accepted):
         "via_facilitator" in local or not ({"email", "phone", "link"} & local)
     )
     assert contact_for(c, offer.member.user).display_name == request.member.display_name
+
+
+def test_cancelling_a_connection_cancels_its_exchange(pair):
+    request, offer = pair
+    c = svc.connection_propose(request=request, offer=offer, acting=request.member.user)
+    c = svc.connection_answer(connection=c, accept=True, acting=offer.member.user)
+    exchange = ex.exchange_from_connection(connection=c, acting=offer.member.user)
+    svc.connection_cancel(connection=c, acting=request.member.user)
+    exchange.refresh_from_db()
+    assert exchange.status == "cancelled"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from rers_core.models import ContactConsent, Listing, Member, WithdrawalRecord
 from rers_core.selectors.networks import charter_current
 from rers_core.testing.factories import ListingFactory, MemberFactory
-from tests.conftest import login
+from tests.conftest import in_english, login
 
 User = get_user_model()
 PASSWORD = "a-very-long-passphrase-2025"
@@ -27,6 +27,7 @@ def _listing_data(network, **overrides):
 
 
 def test_new_user_journey_from_sign_up_to_withdrawal(client, network):
+    in_english(client)  # the assertions read English messages
     neighbour = MemberFactory(network=network, display_name="Voisine")
     ListingFactory(member=neighbour, title="Cuisiner pour six", direction="offer")
 
@@ -215,6 +216,7 @@ def test_facilitator_does_the_same_on_a_members_behalf(client, network, facilita
 
 
 def test_joining_without_the_charter_keeps_a_discovering_visitor(client, network):
+    in_english(client)  # the assertions read English messages
     response = client.post(reverse("rers_core:signup"), {
         "email": "alex@example.org", "password1": PASSWORD, "password2": PASSWORD,
     })

@@ -19,7 +19,7 @@ from rers_core.testing.factories import (
     MemberFactory,
     NetworkFactory,
 )
-from tests.conftest import login
+from tests.conftest import in_english, login
 
 
 class _Page(HTMLParser):
@@ -240,6 +240,7 @@ def test_consent_page_saves_choices_and_shows_the_dated_history(client, network,
 
 
 def test_profile_says_contact_details_stay_private(client, network, member):
+    in_english(client)  # the assertions read English messages
     login(client, member)
     url = reverse("rers_core:me", args=[network.slug])
     content = client.get(url).content.decode()
@@ -374,6 +375,7 @@ def test_sign_up_checks_passwords_emails_and_the_next_address(client, network, m
 
 
 def test_log_in_with_the_email_in_any_case_and_log_out(client, network, member):
+    in_english(client)  # the assertions read English messages
     wrong = client.post(reverse("rers_core:login"), {
         "username": member.user.email, "password": "not-the-password",
     })

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from rers_core import permissions
 from rers_core.errors import DomainError
-from rers_core.models import Connection, Exchange, Listing, Member, Network
+from rers_core.models import Connection, ContactConsent, Exchange, Listing, Member, Network
 from rers_core.selectors.connections import connection_get, connection_list, contact_for
 from rers_core.selectors.listings import listing_get
 from rers_core.selectors.members import consents_active
@@ -100,8 +100,13 @@ def listing_matching_context(request: HttpRequest, network: Network, listing: Li
     )
     is_request = listing.direction == Listing.Direction.REQUEST
     about = Q(request=listing) | Q(offer=listing)
-    can_ask_offer = can_ask and not is_request
-    can_help = can_ask and is_request
+    connections = list(connection_list(network, request.user).filter(about)[:10])
+    # Someone already in contact about this listing follows that connection instead.
+    already = any(
+        c.status in Connection.ACTIVE and c.side_of(viewer) is not None for c in connections
+    )
+    can_ask_offer = can_ask and not is_request and not already
+    can_help = can_ask and is_request and not already
     return {
         "suggestions": (
             suggestions_for_request(listing) if is_request and (is_own or is_facilitator) else []
@@ -110,7 +115,7 @@ def listing_matching_context(request: HttpRequest, network: Network, listing: Li
         and listing.status == Listing.Status.OPEN,
         "ask_form": ProposeForm(initial={"offer": listing.pk}) if can_ask_offer else None,
         "help_form": ProposeForm(initial={"request": listing.pk}) if can_help else None,
-        "listing_connections": list(connection_list(network, request.user).filter(about)[:10]),
+        "listing_connections": connections,
     }
 
 
@@ -122,16 +127,19 @@ def connection_propose_view(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_network(slug)
     own_membership(request, network)
     form = ProposeForm(request.POST)
-    back = safe_next(request, reverse("rers_core:connections", args=[network.slug]))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(back)
+        return redirect(safe_next(request, reverse("rers_core:connections", args=[slug])))
     data = form.cleaned_data
     # Listings are looked up within this network and what the user may see: others → 404.
     wanted = listing_get(network, request.user, data["request"]) if data["request"] else None
     offer = listing_get(network, request.user, data["offer"]) if data["offer"] else None
+    # After a refusal, back to where the person asked from (the listing's page by default).
+    back = safe_next(request, reverse(
+        "rers_core:listing_detail", args=[network.slug, (offer or wanted).pk]
+    ))
     try:
         connection = connection_propose(
             request=wanted, offer=offer, message=data["message"], acting=request.user
@@ -220,11 +228,16 @@ def connection_detail(request: HttpRequest, slug: str, connection_id: int) -> Ht
         "sides": sides,
         "my_side": my_side,
         "can_answer": proposed and mine is not None and mine["pending"],
-        "my_consents": consents_active(viewer) if my_side else [],
+        # The channels the other person will see, should the viewer accept.
+        "my_consents": [
+            c for c in consents_active(viewer) if c.audience == ContactConsent.Audience.NETWORK
+        ] if my_side else [],
         "record_sides": [s for s in sides if s["pending"]] if proposed and is_facilitator else [],
         "contact": contact_for(connection, request.user),
         "contact_open": connection.status in Connection.CONTACT_OPEN,
-        "can_cancel": connection.can_transition(Connection.Status.CANCELLED)
+        # Once the exchange exists, cancelling it (on its page) also cancels the connection.
+        "can_cancel": exchange is None
+        and connection.can_transition(Connection.Status.CANCELLED)
         and (my_side is not None or is_facilitator),
         "can_relay": is_facilitator and connection.status in Connection.CONTACT_OPEN
         and connection.relayed_at is None,
