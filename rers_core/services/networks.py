@@ -73,11 +73,21 @@ def network_create_or_update(
 
 @transaction.atomic
 def network_update(*, network: Network, acting, **fields: Any) -> Network:
-    """Change a network's settings (coordinators)."""
+    """Change a network's settings (coordinators). Unlike creation, a field given as
+    ``None`` or empty is cleared (coordinates, for instance)."""
     require_coordinator(acting, network)
-    network, _created = network_create_or_update(
-        slug=network.slug, name=fields.pop("name", network.name), acting=acting, **fields
-    )
+    unknown = set(fields) - set(NETWORK_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown network fields: %s.") % ", ".join(sorted(unknown)))
+    network = Network.objects.select_for_update().get(pk=network.pk)
+    for key, value in fields.items():
+        if key in ("latitude", "longitude"):
+            value = None if value in (None, "") else _decimal(value, key)
+        elif value is None:
+            value = ""
+        setattr(network, key, value.strip() if isinstance(value, str) else value)
+    full_clean(network, exclude=["slug"])
+    network.save()
     return network
 
 

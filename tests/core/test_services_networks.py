@@ -93,3 +93,11 @@ def test_reserved_slugs_refused(db, slug):
     with pytest.raises(ValidationFailed) as exc:
         svc.network_create_or_update(slug=slug, name="RERS")
     assert exc.value.field == "slug"
+
+
+def test_update_can_clear_coordinates(network, coordinator):
+    svc.network_update(network=network, acting=coordinator.user, latitude=None, longitude="")
+    network.refresh_from_db()
+    assert network.latitude is None and network.longitude is None
+    with pytest.raises(ValidationFailed):
+        svc.network_update(network=network, acting=coordinator.user, name="")
