@@ -84,6 +84,9 @@ LOGIN_URL = "rers_core:login"
 LOGIN_REDIRECT_URL = "rers_core:home"
 LOGOUT_REDIRECT_URL = "rers_core:home"
 
+# The project's catalogue first: Django's own would otherwise win for shared msgids
+# ("session" must read "séance" here).
+LOCALE_PATHS = [REPO_DIR / "rers_core" / "locale"]
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
