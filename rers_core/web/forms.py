@@ -6,6 +6,7 @@ errors tied to their input by ``aria-describedby``, groups of choices in a field
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from typing import Any
@@ -16,6 +17,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from rers_core.errors import DomainError
@@ -24,11 +26,14 @@ from rers_core.models import (
     Connection,
     ContactConsent,
     Domain,
+    Event,
     Exchange,
     ExchangeAgreement,
     Listing,
     Member,
     Network,
+    Resource,
+    Testimony,
 )
 from rers_core.selectors.networks import domain_list
 from rers_core.services.members import user_for_email
@@ -648,3 +653,370 @@ class ExchangeCreateForm(PortalForm):
                 "Each person takes part once, as giver or receiver: %(names)s."
             ) % {"names": ", ".join(sorted(m.display_name for m in both))})
         return cleaned
+
+
+# --- Calendar, registrations, community life ------------------------------------------------
+
+RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+REPEAT_CHOICES = [
+    ("none", _("Does not repeat")),
+    ("weekly", _("Every week, on the weekday of the first date")),
+    ("fortnightly", _("Every two weeks, on the weekday of the first date")),
+    ("monthly_weekday", _("Every month, on the first such weekday (for example the first "
+                          "Thursday)")),
+    ("monthly", _("Every month, on the same date")),
+    ("six_monthly", _("Every six months, on the same date")),
+    ("advanced", _("Another rhythm, written as a rule below (advanced)")),
+]
+
+
+def repeat_rule(choice: str, first: dt.date, advanced: str = "") -> str:
+    """The RFC 5545 rule for a plain repetition choice, on the first date's weekday."""
+    day = RRULE_DAYS[first.weekday()]
+    return {
+        "none": "",
+        "weekly": f"FREQ=WEEKLY;BYDAY={day}",
+        "fortnightly": f"FREQ=WEEKLY;INTERVAL=2;BYDAY={day}",
+        "monthly_weekday": f"FREQ=MONTHLY;BYDAY=1{day}",
+        "monthly": "FREQ=MONTHLY",
+        "six_monthly": "FREQ=MONTHLY;INTERVAL=6",
+    }.get(choice, (advanced or "").strip().upper())
+
+
+def repeat_choice(rule: str, first: dt.date) -> tuple[str, str]:
+    """The plain choice an existing rule matches, else ``("advanced", rule)``."""
+    rule = (rule or "").strip().upper()
+    for value, _label in REPEAT_CHOICES:
+        if value != "advanced" and repeat_rule(value, first) == rule:
+            return value, ""
+    return "advanced", rule
+
+
+def _date_field(label: Any, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Give a date, for example 2026-03-02.")}, **kwargs,
+    )
+
+
+def _time_field(label: Any, **kwargs: Any) -> forms.TimeField:
+    return forms.TimeField(
+        label=label, input_formats=["%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Give a time, for example 09:30.")}, **kwargs,
+    )
+
+
+def _local(day: dt.date, at: dt.time, time_zone: str) -> dt.datetime:
+    """A wall-clock time in the network's time zone, as an aware datetime."""
+    return dt.datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(time_zone))
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Member) -> str:
+        return obj.display_name
+
+
+class EventChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Event) -> str:
+        return f"{obj.title} ({obj.starts_at:%Y-%m-%d})"
+
+
+class EventForm(PortalForm):
+    """An event: times are typed on the network's wall clock, repetition in plain words."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of event"),
+        choices=[(value, capfirst(label)) for value, label in Event.Kind.choices],
+    )
+    title = forms.CharField(
+        label=_("Title"), max_length=160,
+        help_text=_("For example “Monday drop-in session” or “Workshop: my CV”."),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    place = forms.CharField(label=_("Address"), required=False, max_length=300)
+    online_url = forms.URLField(
+        label=_("Online link"), required=False, max_length=200, assume_scheme="https",
+        help_text=_("For a video call, its address."),
+    )
+    start_date = _date_field(_("Date (the first one, if it repeats)"))
+    start_time = _time_field(_("Start time"))
+    end_time = _time_field(_("End time"))
+    end_date = _date_field(
+        _("End date"), required=False, help_text=_("Only if it ends on another day."),
+    )
+    repetition = forms.ChoiceField(
+        label=_("Repeats"), choices=REPEAT_CHOICES, widget=forms.RadioSelect, initial="none",
+    )
+    advanced_rule = forms.CharField(
+        label=_("Repetition rule (advanced)"), required=False, max_length=300,
+        help_text=_("Only with “another rhythm”: an RFC 5545 rule, for example "
+                    "FREQ=WEEKLY;BYDAY=MO,TH or FREQ=MONTHLY;BYDAY=-1FR."),
+    )
+    capacity = forms.IntegerField(
+        label=_("Seats"), required=False, min_value=1, max_value=10000,
+        help_text=_("Empty: no limit. When it is full, people join a waiting list."),
+    )
+    registration_open = forms.BooleanField(
+        label=_("People can register"), required=False, initial=True,
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visible to"),
+        choices=[(value, capfirst(label)) for value, label in Event.Visibility.choices],
+        widget=forms.RadioSelect, initial=Event.Visibility.NETWORK,
+    )
+    facilitators = MemberChoicesField(
+        label=_("Facilitators in charge"), required=False, queryset=Member.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    error_field_aliases = {
+        "starts_at": "start_date", "ends_at": "end_time", "rrule": "advanced_rule",
+    }
+
+    def __init__(self, *args: Any, network: Network, facilitators: Any, **kwargs: Any) -> None:
+        self.network = network
+        super().__init__(*args, **kwargs)
+        self.fields["facilitators"].queryset = facilitators
+
+    @staticmethod
+    def initial_from(event: Event) -> dict[str, Any]:
+        tz = zoneinfo.ZoneInfo(event.network.timezone)
+        start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
+        repetition, advanced = repeat_choice(event.rrule, start.date())
+        return {
+            "kind": event.kind, "title": event.title, "description": event.description,
+            "place": event.place, "online_url": event.online_url,
+            "start_date": start.date(), "start_time": start.time().replace(second=0),
+            "end_date": end.date() if end.date() != start.date() else None,
+            "end_time": end.time().replace(second=0),
+            "repetition": repetition, "advanced_rule": advanced,
+            "capacity": event.capacity, "registration_open": event.registration_open,
+            "visibility": event.visibility,
+            "facilitators": [m.pk for m in event.facilitators.all()],
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        day, start, end = (cleaned.get(n) for n in ("start_date", "start_time", "end_time"))
+        if day is None or start is None or end is None:
+            return cleaned
+        repetition = cleaned.get("repetition")
+        if repetition == "advanced" and not cleaned.get("advanced_rule"):
+            self.add_error("advanced_rule", _("Write the rule, or choose a plain repetition."))
+        if repetition == "monthly_weekday" and day.day > 7:
+            self.add_error("repetition", _(
+                "The first date is not the first such weekday of its month: choose that "
+                "date, or another repetition."
+            ))
+        cleaned["starts_at"] = _local(day, start, self.network.timezone)
+        cleaned["ends_at"] = _local(cleaned.get("end_date") or day, end, self.network.timezone)
+        if cleaned["ends_at"] <= cleaned["starts_at"]:
+            self.add_error("end_time", _("The end must come after the start."))
+        cleaned["rrule"] = repeat_rule(repetition or "none", day, cleaned.get("advanced_rule"))
+        return cleaned
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned data as ``event_create`` / ``event_update`` take it."""
+        data = {name: self.cleaned_data[name] for name in (
+            "kind", "title", "description", "place", "online_url", "starts_at", "ends_at",
+            "rrule", "capacity", "registration_open", "visibility", "facilitators",
+        )}
+        return data
+
+
+class OccurrenceCancelForm(PortalForm):
+    note = forms.CharField(
+        label=_("Reason, shown in the calendar"), required=False, max_length=300,
+        help_text=_("For example “public holiday”."),
+    )
+
+
+class OccurrenceMoveForm(PortalForm):
+    """One occurrence moved to another day or time (same day start and end)."""
+
+    date = _date_field(_("New date"))
+    start_time = _time_field(_("New start time"))
+    end_time = _time_field(_("New end time"))
+    note = forms.CharField(
+        label=_("Note, shown in the calendar"), required=False, max_length=300,
+        help_text=_("For example “moved because of the holiday”."),
+    )
+    error_field_aliases = {"starts_at": "date", "ends_at": "end_time"}
+
+    def __init__(self, *args: Any, time_zone: str, **kwargs: Any) -> None:
+        self.time_zone = time_zone
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        day, start, end = (cleaned.get(n) for n in ("date", "start_time", "end_time"))
+        if day is not None and start is not None and end is not None:
+            cleaned["starts_at"] = _local(day, start, self.time_zone)
+            cleaned["ends_at"] = _local(day, end, self.time_zone)
+            if cleaned["ends_at"] <= cleaned["starts_at"]:
+                self.add_error("end_time", _("The end must come after the start."))
+        return cleaned
+
+
+class RegisterSomeoneForm(PortalForm):
+    member = MemberChoiceField(
+        label=_("Person to register"), queryset=Member.objects.none(),
+        empty_label=_("Choose a person"),
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+
+
+ATTENDANCE_CHOICES = [("present", _("present")), ("absent", _("absent"))]
+
+
+class AttendanceForm(PortalForm):
+    attended = forms.ChoiceField(choices=ATTENDANCE_CHOICES)
+
+    @property
+    def value(self) -> bool:
+        return self.cleaned_data["attended"] == "present"
+
+
+PUBLICATION_CHOICES = [
+    (Testimony.Publication.PRIVATE, _("Not published: only the facilitators read it")),
+    (Testimony.Publication.ANONYMOUS, _("Published without a name")),
+    (Testimony.Publication.FIRST_NAME, _("Published with a first name")),
+]
+
+
+class TestimonyPublicationForm(PortalForm):
+    """The author's consent to publication, changeable at any time."""
+
+    publication = forms.ChoiceField(
+        label=_("Publication"), choices=PUBLICATION_CHOICES, widget=forms.RadioSelect,
+        initial=Testimony.Publication.PRIVATE,
+    )
+    first_name = forms.CharField(
+        label=_("First name to show"), required=False, max_length=60,
+        help_text=_("Only with “published with a first name”."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if (cleaned.get("publication") == Testimony.Publication.FIRST_NAME
+                and not cleaned.get("first_name")):
+            self.add_error("first_name", _("Give the first name to show."))
+        return cleaned
+
+
+class TestimonyForm(TestimonyPublicationForm):
+    """A testimony in its author's own words; facilitators also say whose and about what."""
+
+    author = MemberChoiceField(
+        label=_("Whose words"), queryset=Member.objects.none(), empty_label=_("Choose a person"),
+    )
+    event = EventChoiceField(
+        label=_("About the event"), required=False, queryset=Event.objects.none(),
+        empty_label=_("No event in particular"),
+    )
+    text = forms.CharField(
+        label=_("Testimony"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000,
+        help_text=_("In the person's own words, as they said it."),
+    )
+    field_order = ["author", "event", "text", "publication", "first_name"]
+
+    def __init__(self, *args: Any, members: Any = None, events: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if members is None:  # a member writes their own
+            del self.fields["author"]
+            self.fields["text"].help_text = _("What the network changed for you, in your words.")
+        else:
+            self.fields["author"].queryset = members
+        if events is None:
+            del self.fields["event"]
+        else:
+            self.fields["event"].queryset = events
+
+
+class NewsForm(PortalForm):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}))
+    published_at = forms.DateTimeField(
+        label=_("Publication date"), required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Empty: now. A later date publishes it then."),
+        error_messages={"invalid": _("Give a date and a time, for example 2026-03-02 09:00.")},
+    )
+
+    def __init__(self, *args: Any, time_zone: str, **kwargs: Any) -> None:
+        self.time_zone = time_zone
+        super().__init__(*args, **kwargs)
+
+    def full_clean(self) -> None:
+        with timezone.override(zoneinfo.ZoneInfo(self.time_zone)):
+            super().full_clean()
+
+
+MAX_RESOURCE_BYTES = 10 * 1024 * 1024
+
+
+class ResourceForm(PortalForm):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    url = forms.URLField(
+        label=_("Link"), required=False, max_length=200, assume_scheme="https",
+        help_text=_("A web page, or leave empty and add a document."),
+    )
+    document = forms.FileField(
+        label=_("Document"), required=False,
+        help_text=_("A file of at most 10 MB (PDF, text, spreadsheet…)."),
+    )
+    audience = forms.ChoiceField(
+        label=_("Visible to"), choices=[
+            (Resource.Audience.MEMBERS, _("members of the network only")),
+            (Resource.Audience.PUBLIC, _("everyone, even without an account")),
+        ], widget=forms.RadioSelect, initial=Resource.Audience.MEMBERS,
+    )
+
+    def clean_document(self) -> Any:
+        document = self.cleaned_data.get("document")
+        if document is not None and document.size > MAX_RESOURCE_BYTES:
+            raise ValidationError(_("The document is larger than 10 MB."))
+        return document
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("url") and not cleaned.get("document") and not self.errors:
+            self.add_error("url", _("Give a link or a document."))
+        return cleaned
+
+
+class ContactForm(PortalForm):
+    name = forms.CharField(
+        label=_("Your name"), max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Your email"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("To answer you; it is used for nothing else."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    message = forms.CharField(
+        label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    # A trap for robots: people never see it (and its label tells them to leave it empty).
+    website = forms.CharField(
+        label=_("Leave this field empty"), required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+        template_name="rers_core/forms/honeypot_field.html",
+    )
+
+    @property
+    def is_trap(self) -> bool:
+        return bool(self.cleaned_data.get("website"))

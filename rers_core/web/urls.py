@@ -4,13 +4,16 @@ Fixed paths (``accounts/``, ``me/``) come before the per-network ``<slug>/`` pat
 network cannot use those words as its short name.
 """
 
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
 from rers_core.web.views import (
     accounts,
+    community,
     connections,
+    events,
     exchanges,
+    figures,
     listings,
     manage,
     members,
@@ -19,6 +22,8 @@ from rers_core.web.views import (
 )
 
 app_name = "rers_core"
+
+register_converter(events.OccurrenceKeyConverter, "occurrence")
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
@@ -98,6 +103,60 @@ network_patterns = [
     path("manage/unmet/", suggestions.unmet_requests_view, name="unmet_requests"),
     path("manage/unmet.csv", suggestions.unmet_requests_csv, name="unmet_requests_csv"),
     path("manage/reviews/", exchanges.manage_reviews, name="manage_reviews"),
+]
+
+# The network's collective life: calendar, registrations, feeds, testimonies, news,
+# resources, contact form, figures.
+_event = "calendar/events/<int:event_id>/"
+_occurrence = _event + "<occurrence:key>/"
+network_patterns += [
+    path("calendar/", events.calendar_view, name="calendar"),
+    path("calendar.ics", events.network_feed, name="network_feed"),
+    path("calendar/feed/<str:token>.ics", events.member_feed, name="member_feed"),
+    path("calendar/my-registrations/", events.my_registrations, name="my_registrations"),
+    path("calendar/my-registrations/new-address/", events.calendar_token_regenerate_view,
+         name="calendar_token_regenerate"),
+    path("calendar/events/new/", events.event_new, name="event_new"),
+    path(_event, events.event_detail, name="event_detail"),
+    path(_event + "edit/", events.event_edit, name="event_edit"),
+    path(_event + "cancel/", events.event_cancel_view, name="event_cancel"),
+    path(_occurrence, events.occurrence_detail, name="occurrence_detail"),
+    path(_occurrence + "register/", events.occurrence_register, name="occurrence_register"),
+    path(_occurrence + "cancel/", events.occurrence_cancel_view, name="occurrence_cancel"),
+    path(_occurrence + "move/", events.occurrence_move_view, name="occurrence_move"),
+    path(_occurrence + "restore/", events.occurrence_restore_view, name="occurrence_restore"),
+    path("calendar/registrations/<int:registration_id>/cancel/",
+         events.registration_cancel_view, name="registration_cancel"),
+    path("calendar/registrations/<int:registration_id>/attendance/",
+         events.registration_attendance, name="registration_attendance"),
+    path("testimonies/", community.testimonies_view, name="testimonies"),
+    path("testimonies/<int:testimony_id>/publication/", community.testimony_publication,
+         name="testimony_publication"),
+    path("me/testimonies/", community.my_testimonies, name="my_testimonies"),
+    path("manage/testimonies/", community.manage_testimonies, name="manage_testimonies"),
+    path("manage/testimonies/<int:testimony_id>/feature/", community.testimony_feature_view,
+         name="testimony_feature"),
+    path("news/", community.news_view, name="news"),
+    path("news/rss/", community.NewsRssFeed(), name="news_rss"),
+    path("news/atom/", community.NewsAtomFeed(), name="news_atom"),
+    path("news/new/", community.news_new, name="news_new"),
+    path("news/<int:post_id>/edit/", community.news_edit, name="news_edit"),
+    path("news/<int:post_id>/delete/", community.news_delete_view, name="news_delete"),
+    path("resources/", community.resources_view, name="resources"),
+    path("resources/new/", community.resource_new, name="resource_new"),
+    path("resources/<int:resource_id>/download/", community.resource_download,
+         name="resource_download"),
+    path("resources/<int:resource_id>/delete/", community.resource_delete_view,
+         name="resource_delete"),
+    path("contact/", community.contact_view, name="contact"),
+    path("manage/messages/", community.manage_messages, name="manage_messages"),
+    path("manage/messages/<int:message_id>/handled/", community.contact_message_handled,
+         name="contact_message_handled"),
+    path("manage/figures/", figures.figures_view, name="figures"),
+    path("manage/figures.csv", figures.figures_csv, name="figures_csv"),
+    path("manage/dashboard/", figures.dashboard, name="dashboard"),
+    path("manage/dashboard.csv", figures.dashboard_csv, name="dashboard_csv"),
+    path("manage/dashboard.xlsx", figures.dashboard_xlsx, name="dashboard_xlsx"),
 ]
 
 urlpatterns = [

@@ -17,6 +17,7 @@ from rers_core.selectors.networks import charter_current, network_list
 from rers_core.services.members import member_accept_charter, member_onboard
 from rers_core.web.forms import CharterForm, JoinForm
 from rers_core.web.views._common import get_network, portal_view, render_page, resolve_subject
+from rers_core.web.views.community import home_context
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -37,6 +38,8 @@ def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render_page(request, "rers_core/network.html", {
         "charter": charter_current(network),
         "needs_charter": viewer is not None and not has_accepted_current_charter(viewer),
+        # Latest news and next events (see views.community).
+        **home_context(network),
     }, network=network)
 
 
