@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,6 +27,26 @@ CHARTER_TEXT = 20000
 # Database integer ranges: PostgreSQL's ``integer`` and ``bigint``.
 MAX_POSITION = 2**31 - 1
 MAX_ID = 2**63 - 1
+
+
+# --- base ----------------------------------------------------------------------------
+
+
+class TranslatedModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with every model field labelled by its lazy verbose name.
+
+    DRF labels a field only when the verbose name, in the language active when the fields
+    are built, differs from the field name. A serializer instance built once and kept (as
+    in ``extend_schema_field(XSerializer(many=True))``) would then keep the labels of the
+    first language it was rendered in, and the OpenAPI schema would depend on which
+    language asked for it first. Lazy labels are translated each time they are read.
+    """
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if model_field.verbose_name:
+            kwargs.setdefault("label", capfirst(model_field.verbose_name))
+        return field_class, kwargs
 
 
 # --- errors (documentation only: the exception handler builds them) -----------------
@@ -46,7 +67,7 @@ class ErrorSerializer(serializers.Serializer):
 # --- networks, charter, domains ------------------------------------------------------
 
 
-class NetworkSerializer(serializers.ModelSerializer):
+class NetworkSerializer(TranslatedModelSerializer):
     """Public information about a network."""
 
     latitude = serializers.DecimalField(
@@ -92,14 +113,14 @@ class NetworkUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=LONG_TEXT, allow_blank=True)
 
 
-class NetworkRefSerializer(serializers.ModelSerializer):
+class NetworkRefSerializer(TranslatedModelSerializer):
     class Meta:
         model = Network
         fields = ["slug", "name"]
         read_only_fields = fields
 
 
-class CharterSerializer(serializers.ModelSerializer):
+class CharterSerializer(TranslatedModelSerializer):
     class Meta:
         model = Charter
         fields = ["version", "text", "published_at"]
@@ -110,7 +131,7 @@ class CharterPublishSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=CHARTER_TEXT)
 
 
-class DomainSerializer(serializers.ModelSerializer):
+class DomainSerializer(TranslatedModelSerializer):
     class Meta:
         model = Domain
         fields = ["id", "slug", "name", "position", "is_active"]
@@ -134,7 +155,7 @@ class DomainUpdateSerializer(serializers.Serializer):
     )
 
 
-class DomainRefSerializer(serializers.ModelSerializer):
+class DomainRefSerializer(TranslatedModelSerializer):
     class Meta:
         model = Domain
         fields = ["slug", "name"]
@@ -144,7 +165,7 @@ class DomainRefSerializer(serializers.ModelSerializer):
 # --- memberships ---------------------------------------------------------------------
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(TranslatedModelSerializer):
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -153,14 +174,14 @@ class ConsentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ActiveConsentSerializer(serializers.ModelSerializer):
+class ActiveConsentSerializer(TranslatedModelSerializer):
     class Meta:
         model = ContactConsent
         fields = ["id", "channel", "audience", "scope"]
         read_only_fields = fields
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(TranslatedModelSerializer):
     """A member as their network's facilitators see them: with contact details."""
 
     active_consents = serializers.SerializerMethodField(
@@ -206,7 +227,7 @@ class MembershipSerializer(MemberSerializer):
         return has_accepted_current_charter(member)
 
 
-class MembershipSummarySerializer(serializers.ModelSerializer):
+class MembershipSummarySerializer(TranslatedModelSerializer):
     network = NetworkRefSerializer(read_only=True)
 
     class Meta:
@@ -284,7 +305,7 @@ class WithdrawSerializer(serializers.Serializer):
         return value
 
 
-class WithdrawalSerializer(serializers.ModelSerializer):
+class WithdrawalSerializer(TranslatedModelSerializer):
     class Meta:
         model = Member
         fields = ["id", "status", "left_at"]
@@ -294,7 +315,7 @@ class WithdrawalSerializer(serializers.ModelSerializer):
 # --- account and tokens --------------------------------------------------------------
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(TranslatedModelSerializer):
     memberships = serializers.SerializerMethodField()
 
     class Meta:
@@ -323,14 +344,14 @@ class TokenSerializer(serializers.Serializer):
 # --- listings ------------------------------------------------------------------------
 
 
-class MemberRefSerializer(serializers.ModelSerializer):
+class MemberRefSerializer(TranslatedModelSerializer):
     class Meta:
         model = Member
         fields = ["id", "display_name"]
         read_only_fields = fields
 
 
-class ListingSerializer(serializers.ModelSerializer):
+class ListingSerializer(TranslatedModelSerializer):
     """An offer or a request. Never carries anyone's contact details."""
 
     domain = DomainRefSerializer(read_only=True)

@@ -952,6 +952,34 @@ def test_unknown_ids_are_json_404(world, method, path):
     assert_error(getattr(client, method)(net(world.network, path)), 404, "not_found")
 
 
+@pytest.mark.parametrize("role", ["participant", "facilitator"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "connections/", "connections/{proposal}/", "connections/{proposal}/accept/",
+        "connections/{proposal}/cancel/", "connections/{accepted}/exchange/", "exchanges/",
+        "exchanges/{draft}/", "exchanges/{draft}/agreement/", "exchanges/{draft}/agree/",
+        "exchanges/{draft}/sessions/", "exchanges/{draft}/done/", "exchanges/{done}/review/",
+        "listings/{request}/suggestions/", "me/reciprocity/",
+    ],
+)
+def test_options_requests_do_not_fail(world, role, path):
+    url = net(world.network, path.format(
+        proposal=world.proposal.pk, accepted=world.accepted.pk, draft=world.draft.pk,
+        done=world.done.pk, request=world.request.pk,
+    ))
+    response = world.client(role).options(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("query", ["", "?format=csv"])
+def test_options_on_the_csv_report_is_json(world, query):
+    response = world.client("facilitator").options(net(world.network, "unmet-requests/" + query))
+    assert response.status_code == 200
+    assert response.json()["name"]
+
+
 def test_methods_not_allowed_are_json(world):
     client = world.client("facilitator")
     assert_error(client.delete(_c(world, world.proposal)), 405, "method_not_allowed")

@@ -140,6 +140,8 @@ SPECTACULAR_SETTINGS = {
         "ExchangeStatusEnum": "rers_core.models.Exchange.Status",
         "ExchangeKindEnum": "rers_core.models.Exchange.Kind",
         "ParticipantRoleEnum": "rers_core.models.Participant.Role",
+        "EventKindEnum": "rers_core.models.Event.Kind",
+        "RegistrationStatusEnum": "rers_core.models.Registration.Status",
     },
 }
 
