@@ -9,20 +9,20 @@ as ISO 8601 with their offset; a time without one is refused rather than guessed
 from __future__ import annotations
 
 import re
-import zoneinfo
 from datetime import datetime, timedelta
 from typing import Any
 
-from dateutil.rrule import rrulestr
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rers_core import permissions
+from rers_core import permissions, recurrence
 from rers_core.api.serializers import LONG_TEXT, MAX_ID, MemberRefSerializer
 from rers_core.models import Event, NewsPost, Registration, Testimony
+from rers_core.recurrence import normalise_rule
 from rers_core.selectors.events import Occurrence, occurrence_key
 from rers_core.selectors.figures import FIGURES, Month
 
@@ -45,10 +45,13 @@ class AwareDateTimeField(serializers.DateTimeField):
     """ISO 8601 date and time **with** its offset (``+01:00`` or ``Z``); years 1970–2100."""
 
     default_error_messages = {
-        "naive": _("Give the time with its offset, e.g. 2026-03-02T09:00:00+01:00 "
-                   "or 2026-03-02T08:00:00Z."),
-        "plus": _("In an address, write the + of the offset as %2B (or give the time in "
-                  "UTC, ending with Z)."),
+        "naive": _(
+            "Give the time with its offset, e.g. 2026-03-02T09:00:00+01:00 or 2026-03-02T08:00:00Z."
+        ),
+        "plus": _(
+            "In an address, write the + of the offset as %2B (or give the time in "
+            "UTC, ending with Z)."
+        ),
         "year": _("Give a date between the years {first} and {last}."),
     }
 
@@ -86,103 +89,35 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 # --- repetition rules ----------------------------------------------------------------
 
-# The time of day comes from the event's start: rules repeat days, not hours, so that a
-# calendar page never holds thousands of sittings.
-RRULE_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH",
-               "BYSETPOS", "WKST"}
-RRULE_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
-MAX_INTERVAL = 100
-_PROBE_YEAR = 9596  # a leap year some four centuries before the calendar ends
-
 
 class RepetitionRuleField(serializers.CharField):
-    """An RFC 5545 RRULE limited to what a network's calendar needs.
-
-    Beyond the model's syntax check: daily to yearly frequencies, ``INTERVAL`` from 1 to
-    100, no hour, minute or second parts. A zero interval would make the computation
-    of occurrences loop forever.
-    """
+    """An RFC 5545 RRULE as :mod:`rers_core.recurrence` accepts it."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 300)
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault(
             "help_text",
-            _("An RFC 5545 rule without the RRULE: prefix, e.g. FREQ=WEEKLY;BYDAY=MO; empty "
-              "for a single event. Parts: FREQ (DAILY, WEEKLY, MONTHLY or YEARLY), INTERVAL "
-              "(1 to 100), COUNT or UNTIL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, WKST."),
+            _(
+                "An RFC 5545 rule without the RRULE: prefix, e.g. FREQ=WEEKLY;BYDAY=MO; empty "
+                "for a single event. Parts: FREQ (DAILY, WEEKLY, MONTHLY or YEARLY), INTERVAL "
+                "(1 to 100), COUNT or UNTIL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, WKST."
+            ),
         )
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data).upper()
-        if not value:
-            return value
-        parts: dict[str, str] = {}
-        # Spaces around parts and a trailing semicolon are typing slips, not errors.
-        for item in filter(None, (item.strip() for item in value.split(";"))):
-            name, sep, part = (text.strip() for text in item.partition("="))
-            if not sep or not name or not part:
-                raise serializers.ValidationError(
-                    _("Write the rule as NAME=VALUE parts separated by semicolons, for example "
-                      "FREQ=WEEKLY;BYDAY=MO.")
-                )
-            if name not in RRULE_PARTS:
-                raise serializers.ValidationError(
-                    _("The part %(part)s is not accepted here.") % {"part": name}
-                )
-            if name in parts:
-                raise serializers.ValidationError(
-                    _("The part %(part)s is given twice.") % {"part": name}
-                )
-            parts[name] = part
-        if parts.get("FREQ") not in RRULE_FREQUENCIES:
-            raise serializers.ValidationError(
-                _("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY.")
-            )
-        interval = parts.get("INTERVAL", "1")
-        if not (interval.isascii() and interval.isdigit()) or not (
-            1 <= int(interval) <= MAX_INTERVAL
-        ):
-            raise serializers.ValidationError(
-                _("INTERVAL must be a whole number from 1 to %(max)d.") % {"max": MAX_INTERVAL}
-            )
-        if "COUNT" in parts and "UNTIL" in parts:
-            raise serializers.ValidationError(_("Give COUNT or UNTIL, not both."))
-        value = ";".join(f"{name}={part}" for name, part in parts.items())
         try:
-            rrulestr(value, ignoretz=True)
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise serializers.ValidationError(
-                _("This repetition rule is not valid: %(error)s") % {"error": exc}
-            ) from exc
-        return value
+            return normalise_rule(super().to_internal_value(data))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
 
 def check_rule_occurs(rule_text: str, starts_at: datetime, tz_name: str) -> None:
-    """Refuse a rule that gives no date at all (30 February, a sixth Monday, an end before
-    the start): computing a calendar page would otherwise search up to the year 9999.
-
-    The pattern is first tried four centuries before the end of the calendar, which
-    bounds the search; then from the event's own start, now that it is known to end.
-    """
-    local = starts_at.astimezone(zoneinfo.ZoneInfo(tz_name)).replace(tzinfo=None)
     try:
-        rule = rrulestr(rule_text, dtstart=local, ignoretz=True)
-        probe = rule.replace(dtstart=local.replace(year=_PROBE_YEAR), count=None, until=None)
-        if next(iter(probe), None) is None:
-            raise serializers.ValidationError(
-                {"rrule": [_("This rule never gives a date, for example 30 February.")]}
-            )
-        if next(iter(rule), None) is None:
-            raise serializers.ValidationError(
-                {"rrule": [_("This rule gives no date from the start on: check UNTIL and "
-                             "COUNT.")]}
-            )
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise serializers.ValidationError(
-            {"rrule": [_("This repetition rule is not valid: %(error)s") % {"error": exc}]}
-        ) from exc
+        recurrence.check_rule_occurs(rule_text, starts_at, tz_name)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"rrule": exc.messages}) from exc
 
 
 # --- references ----------------------------------------------------------------------
@@ -211,15 +146,28 @@ class EventSerializer(serializers.ModelSerializer):
     """An event as the network shows it; ``starts_at``/``ends_at`` are its first sitting."""
 
     facilitators = serializers.SerializerMethodField(
-        help_text=_("Facilitators in charge, for people who may browse the network; empty for "
-                    "others.")
+        help_text=_(
+            "Facilitators in charge, for people who may browse the network; empty for others."
+        )
     )
 
     class Meta:
         model = Event
         fields = [
-            "id", "uid", "kind", "title", "description", "place", "online_url", "starts_at",
-            "ends_at", "rrule", "capacity", "registration_open", "visibility", "facilitators",
+            "id",
+            "uid",
+            "kind",
+            "title",
+            "description",
+            "place",
+            "online_url",
+            "starts_at",
+            "ends_at",
+            "rrule",
+            "capacity",
+            "registration_open",
+            "visibility",
+            "facilitators",
             "cancelled_at",
         ]
         read_only_fields = fields
@@ -247,7 +195,10 @@ class EventWriteSerializer(serializers.Serializer):
     ends_at = AwareDateTimeField()
     rrule = RepetitionRuleField(required=False)
     capacity = serializers.IntegerField(
-        min_value=1, max_value=100_000, allow_null=True, required=False,
+        min_value=1,
+        max_value=100_000,
+        allow_null=True,
+        required=False,
         help_text=_("Seats per sitting; null: no limit."),
     )
     registration_open = serializers.BooleanField(required=False)
@@ -272,7 +223,9 @@ class OccurrenceQuerySerializer(serializers.Serializer):
     )
     end = AwareDateTimeField(help_text=_("End of the range, at most 366 days after its start."))
     event = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
         help_text=_("Only this event's occurrences."),
     )
 
@@ -280,9 +233,7 @@ class OccurrenceQuerySerializer(serializers.Serializer):
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": [_("The end must come after the start.")]})
         if attrs["end"] - attrs["start"] > MAX_RANGE:
-            raise serializers.ValidationError(
-                {"end": [_("Ask for at most 366 days at a time.")]}
-            )
+            raise serializers.ValidationError({"end": [_("Ask for at most 366 days at a time.")]})
         return attrs
 
 
@@ -328,7 +279,9 @@ class OccurrenceSerializer(serializers.Serializer):
 
 class OccurrenceCancelSerializer(serializers.Serializer):
     note = serializers.CharField(
-        max_length=300, allow_blank=True, required=False,
+        max_length=300,
+        allow_blank=True,
+        required=False,
         help_text=_("Why, for the people who planned to come (e.g. a public holiday)."),
     )
 
@@ -352,8 +305,16 @@ class RegistrationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Registration
         fields = [
-            "id", "event", "key", "original_start", "member", "status", "created_at",
-            "promoted_at", "cancelled_at", "attended",
+            "id",
+            "event",
+            "key",
+            "original_start",
+            "member",
+            "status",
+            "created_at",
+            "promoted_at",
+            "cancelled_at",
+            "attended",
         ]
         read_only_fields = fields
 
@@ -373,9 +334,10 @@ class OwnRegistrationSerializer(RegistrationSerializer):
 
 class RegistrationCreateSerializer(serializers.Serializer):
     member = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False,
-        help_text=_("Facilitators: id of the member (or visitor) to register. Default: "
-                    "yourself."),
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text=_("Facilitators: id of the member (or visitor) to register. Default: yourself."),
     )
 
 
@@ -388,7 +350,8 @@ class AttendanceSerializer(serializers.Serializer):
 
 class TestimonyQuerySerializer(serializers.Serializer):
     all = serializers.BooleanField(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text=_("Facilitators: every testimony, published or not."),
     )
 
@@ -415,8 +378,16 @@ class TestimonySerializer(PublicTestimonySerializer):
 
     class Meta(PublicTestimonySerializer.Meta):
         fields = [
-            "id", "text", "publication", "first_name", "signature", "featured", "is_public",
-            "event", "author", "created_at",
+            "id",
+            "text",
+            "publication",
+            "first_name",
+            "signature",
+            "featured",
+            "is_public",
+            "event",
+            "author",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -427,7 +398,9 @@ class PublicationSerializer(serializers.Serializer):
         help_text=_("The author's consent: private, anonymous, or with their first name."),
     )
     first_name = serializers.CharField(
-        max_length=60, allow_blank=True, required=False,
+        max_length=60,
+        allow_blank=True,
+        required=False,
         help_text=_("Required with first_name publication."),
     )
 
@@ -435,15 +408,21 @@ class PublicationSerializer(serializers.Serializer):
 class TestimonyCreateSerializer(PublicationSerializer):
     text = serializers.CharField(max_length=LONG_TEXT, help_text=_("In the author's words."))
     author = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
         help_text=_("Facilitators: id of the member whose words these are. Default: yourself."),
     )
     event = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
         help_text=_("The event where it was collected, if any."),
     )
     publication = serializers.ChoiceField(
-        choices=Testimony.Publication.choices, required=False,
+        choices=Testimony.Publication.choices,
+        required=False,
         default=Testimony.Publication.PRIVATE,
         help_text=_("The author's consent; private unless they agreed."),
     )
@@ -470,9 +449,7 @@ class NewsSerializer(serializers.ModelSerializer):
 class NewsUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=160)
     text = serializers.CharField(max_length=NEWS_TEXT)
-    published_at = AwareDateTimeField(
-        help_text=_("When it appears; a future time schedules it.")
-    )
+    published_at = AwareDateTimeField(help_text=_("When it appears; a future time schedules it."))
 
 
 class NewsCreateSerializer(NewsUpdateSerializer):
@@ -480,7 +457,10 @@ class NewsCreateSerializer(NewsUpdateSerializer):
         required=False, help_text=_("When it appears; default now, a future time schedules it.")
     )
     event = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
         help_text=_("Id of a related event of the network."),
     )
 
@@ -528,12 +508,14 @@ class FiguresSeriesQuerySerializer(serializers.Serializer):
         first, last = attrs["from"], attrs["to"]
         months = (last.year - first.year) * 12 + last.month - first.month + 1
         if months < 1:
-            raise serializers.ValidationError({"to": [_("The last month comes before the "
-                                                        "first.")]})
+            raise serializers.ValidationError({"to": [_("The last month comes before the first.")]})
         if months > MAX_SERIES_MONTHS:
             raise serializers.ValidationError(
-                {"to": [_("Ask for at most %(max)d months at a time.")
-                        % {"max": MAX_SERIES_MONTHS}]}
+                {
+                    "to": [
+                        _("Ask for at most %(max)d months at a time.") % {"max": MAX_SERIES_MONTHS}
+                    ]
+                }
             )
         return attrs
 

@@ -4,9 +4,7 @@ import secrets
 import uuid
 from typing import ClassVar
 
-from dateutil.rrule import rrulestr
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,20 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from rers_core.models.lifecycle import Stateful
 from rers_core.models.member import Member
 from rers_core.models.network import Network
+from rers_core.recurrence import normalise_rule
 
 
 def validate_rrule(value: str) -> None:
     """An RFC 5545 RRULE (without the ``RRULE:`` prefix), e.g. ``FREQ=WEEKLY;BYDAY=MO``."""
-    if not value:
-        return
-    if "\n" in value or value.upper().startswith(("DTSTART", "RRULE:")):
-        raise ValidationError(_("Write only the rule, for example FREQ=WEEKLY;BYDAY=MO."))
-    try:
-        rrulestr(value, ignoretz=True)
-    except (ValueError, TypeError) as exc:
-        raise ValidationError(
-            _("This repetition rule is not valid: %(error)s"), params={"error": exc}
-        ) from exc
+    normalise_rule(value)
 
 
 class Event(models.Model):

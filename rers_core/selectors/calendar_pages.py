@@ -92,18 +92,25 @@ def registrations_with_occurrences(
         change = changes.get((reg.event_id, reg.occurrence_start))
         moved = bool(change and not change.cancelled and change.starts_at)
         starts_at = change.starts_at if moved else reg.occurrence_start
-        ends_at = (change.ends_at or change.starts_at + duration) if moved else (
-            reg.occurrence_start + duration
+        ends_at = (
+            (change.ends_at or change.starts_at + duration)
+            if moved
+            else (reg.occurrence_start + duration)
         )
-        rows.append((reg, Occurrence(
-            event=event,
-            original_start=reg.occurrence_start,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            cancelled=event.cancelled_at is not None or bool(change and change.cancelled),
-            moved=moved,
-            note=change.note if change else "",
-        )))
+        rows.append(
+            (
+                reg,
+                Occurrence(
+                    event=event,
+                    original_start=reg.occurrence_start,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    cancelled=event.cancelled_at is not None or bool(change and change.cancelled),
+                    moved=moved,
+                    note=change.note if change else "",
+                ),
+            )
+        )
     return rows
 
 
@@ -112,8 +119,7 @@ def upcoming_occurrences(
 ) -> list[Occurrence]:
     """The network's next occurrences (cancelled ones left out), for its home page."""
     now = now or timezone.now()
-    found = occurrences(public_events(network), now, now + timedelta(days=days),
-                        with_counts=False)
+    found = occurrences(public_events(network), now, now + timedelta(days=days), with_counts=False)
     return [o for o in found if not o.cancelled][:limit]
 
 

@@ -24,7 +24,7 @@ from rers_core.models import (
 def connection_list(network: Network, user) -> QuerySet[Connection]:
     """Facilitators see every connection of their network; members see their own."""
     qs = Connection.objects.filter(network=network).select_related(
-        "requester", "offerer", "request", "offer", "network"
+        "requester", "offerer", "request", "offer", "network", "exchange"
     )
     if permissions.is_facilitator(user, network):
         return qs
@@ -126,7 +126,11 @@ def exchange_get(network: Network, user, exchange_id: int | str) -> Exchange:
 
 def review_list(network: Network) -> QuerySet[Review]:
     """Reviews of a network's exchanges: for facilitators only (callers check the role)."""
-    return Review.objects.filter(exchange__network=network).select_related("exchange", "member")
+    return (
+        Review.objects.filter(exchange__network=network)
+        .select_related("exchange", "member")
+        .order_by("-submitted_at", "-requested_at", "-id")
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dateutil.rrule import rrulestr
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from rers_core.models import (
     Resource,
     Testimony,
 )
+from rers_core.recurrence import local_rule
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,13 @@ def planned_starts(event: Event, start: datetime, end: datetime) -> list[datetim
             else []
         )
     tz = _tz(event)
-    local_first = event.starts_at.astimezone(tz).replace(tzinfo=None)
-    rule = rrulestr(event.rrule, dtstart=local_first, ignoretz=True)
+    rule = local_rule(event.rrule, event.starts_at, event.network.timezone)
     window_start = (start - duration).astimezone(tz).replace(tzinfo=None) - timedelta(hours=3)
     window_end = end.astimezone(tz).replace(tzinfo=None) + timedelta(hours=3)
+    # Stop the rule at the window's end: a rule with no date left would otherwise be
+    # searched up to the year 9999.
+    if rule._count is None and (rule._until is None or rule._until > window_end):
+        rule = rule.replace(until=window_end)
     utc = zoneinfo.ZoneInfo("UTC")
     starts = []
     for local in rule.between(window_start, window_end, inc=True):

@@ -55,4 +55,3 @@ def listing_by_external_ref(network: Network, external_ref: str) -> Listing | No
     if not external_ref:
         return None
     return Listing.objects.filter(network=network, external_ref=external_ref).first()
-

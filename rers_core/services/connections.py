@@ -33,7 +33,12 @@ def _acting_side(connection: Connection, acting, side: Side | None) -> Side:
         or permissions.is_facilitator(acting, connection.network_id)
     ):
         return side
-    if side not in (None, "requester", "offerer"):
+    facilitating = (
+        acting is None
+        or is_instance_admin(acting)
+        or permissions.is_facilitator(acting, connection.network_id)
+    )
+    if facilitating or side not in (None, "requester", "offerer"):
         raise ValidationFailed(
             _("Say whether you answer for the requester or the offerer."), field="side"
         )

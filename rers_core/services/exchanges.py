@@ -46,6 +46,19 @@ def _require_participant_or_facilitator(exchange: Exchange, acting) -> Participa
     return participant
 
 
+def _refuse_non_participant(exchange: Exchange, acting, member: Member | None) -> None:
+    """A facilitator acting for someone must name a participant: say so precisely."""
+    facilitating = (
+        acting is None
+        or is_instance_admin(acting)
+        or permissions.is_facilitator(acting, exchange.network_id)
+    )
+    if facilitating:
+        if member is None:
+            raise ValidationFailed(_("Choose the participant you act for."), field="member")
+        raise ValidationFailed(_("This person does not take part in the exchange."), field="member")
+
+
 def _require_open(exchange: Exchange) -> None:
     if exchange.status in (Exchange.Status.DONE, Exchange.Status.CANCELLED):
         raise DomainError(_("This exchange is over."))
@@ -185,6 +198,7 @@ def agreement_confirm(*, exchange: Exchange, acting, member: Member | None = Non
         require_facilitator(acting, exchange.network)
         participant = exchange.participants.filter(member=member).first()
     if participant is None:
+        _refuse_non_participant(exchange, acting, member)
         raise NotAllowed(_("Only the exchange's participants confirm its agreement."))
     _require_open(exchange)
     agreement = exchange.agreement
@@ -273,6 +287,7 @@ def review_submit(
         require_facilitator(acting, exchange.network)
         participant = exchange.participants.filter(member=member).first()
     if participant is None:
+        _refuse_non_participant(exchange, acting, member)
         raise NotAllowed(_("Only the exchange's participants give a review."))
     if exchange.status != Exchange.Status.DONE:
         raise DomainError(_("A review is given once the exchange is done."))

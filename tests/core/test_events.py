@@ -346,3 +346,25 @@ def test_two_people_racing_for_the_last_seat(network, facilitator):
     assert errors == []
     assert sorted(outcomes) == ["confirmed", "waitlisted"]
     assert Registration.objects.filter(status="confirmed").count() == 1
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;INTERVAL=0",
+        "FREQ=HOURLY",
+        "FREQ=WEEKLY;BYHOUR=9",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=WEEKLY;COUNT=2;UNTIL=20270101",
+        "FREQ=WEEKLY;UNTIL=20200101",
+    ],
+)
+def test_rules_that_could_hang_or_never_occur_are_refused(network, facilitator, rule):
+    with pytest.raises(ValidationFailed) as exc:
+        make_event(network, facilitator, rrule=rule)
+    assert exc.value.field == "rrule"
+
+
+def test_an_ended_rule_stops_quickly(network, facilitator):
+    event = make_event(network, facilitator, rrule="FREQ=WEEKLY;BYDAY=MO;UNTIL=20260331")
+    assert len(occurrences([event], paris(2026, 1, 1), paris(2030, 1, 1))) == 5
