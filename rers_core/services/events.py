@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -286,17 +287,25 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
     """Schedule tomorrow's reminders (Celery beat). A reminder is a unique notification, so
     running this twice, or in two workers at once, sends each reminder once only."""
     now = now or timezone.now()
-    due = Registration.objects.filter(
+    low, high = now + timedelta(hours=12), now + timedelta(hours=36)
+    waiting = Registration.objects.filter(
         status=Registration.Status.CONFIRMED,
-        occurrence_start__gt=now + timedelta(hours=12),
-        occurrence_start__lte=now + timedelta(hours=36),
         reminded_at__isnull=True,
         event__cancelled_at__isnull=True,
-    ).select_related("member", "event__network")
+    )
+    # Occurrences planned tomorrow, and those moved to tomorrow from another day.
+    moved_here = Q()
+    for event_id, original in EventException.objects.filter(
+        cancelled=False, starts_at__gt=low, starts_at__lte=high
+    ).values_list("event_id", "original_start"):
+        moved_here |= Q(event_id=event_id, occurrence_start=original)
+    planned_here = Q(occurrence_start__gt=low, occurrence_start__lte=high)
+    due = waiting.filter(planned_here | moved_here).select_related("member", "event__network")
     count = 0
     for registration in due:
         with transaction.atomic():
-            if occurrence_get(registration.event, registration.occurrence_start).cancelled:
+            occurrence = occurrence_get(registration.event, registration.occurrence_start)
+            if occurrence.cancelled or not low < occurrence.starts_at <= high:
                 continue
             notify(Notification.Kind.EVENT_REMINDER, registration.member, registration.pk)
             Registration.objects.filter(pk=registration.pk).update(reminded_at=now)

@@ -64,6 +64,7 @@ def notification_send(*, notification_id: int) -> bool:
         "network": member.network,
         "about": about,
         "site_url": core_settings.SITE_URL,
+        "starts_at": _occurrence_start(about) if isinstance(about, Registration) else None,
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"rers_core/email/{notification.kind}_subject.txt", context)
@@ -72,3 +73,14 @@ def notification_send(*, notification_id: int) -> bool:
     notification.sent_at = timezone.now()
     notification.save(update_fields=["sent_at"])
     return True
+
+
+def _occurrence_start(registration: Registration):
+    """When the registered occurrence now takes place (it may have been moved)."""
+    from rers_core.errors import NotFound
+    from rers_core.selectors.events import occurrence_get
+
+    try:
+        return occurrence_get(registration.event, registration.occurrence_start).starts_at
+    except NotFound:
+        return registration.occurrence_start

@@ -368,3 +368,26 @@ def test_rules_that_could_hang_or_never_occur_are_refused(network, facilitator, 
 def test_an_ended_rule_stops_quickly(network, facilitator):
     event = make_event(network, facilitator, rrule="FREQ=WEEKLY;BYDAY=MO;UNTIL=20260331")
     assert len(occurrences([event], paris(2026, 1, 1), paris(2030, 1, 1))) == 5
+
+
+def test_reminder_follows_a_moved_occurrence(
+    network, facilitator, django_capture_on_commit_callbacks
+):
+    planned = (timezone.now() + timedelta(days=5)).replace(microsecond=0)
+    event = make_event(
+        network, facilitator, starts_at=planned, ends_at=planned + timedelta(hours=1), rrule=""
+    )
+    member = MemberFactory(network=network)
+    svc.registration_create(event=event, original_start=planned, member=member, acting=member.user)
+    tomorrow = timezone.now() + timedelta(hours=24)
+    svc.occurrence_move(
+        event=event,
+        original_start=planned,
+        starts_at=tomorrow,
+        ends_at=tomorrow + timedelta(hours=1),
+        acting=facilitator.user,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert svc.reminders_send_due() == 1
+    local = timezone.localtime(tomorrow, PARIS)
+    assert f"{local:%H:%M}" in mail.outbox[0].body
