@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_noop
 
 from rers_core.models import (
     Connection,
@@ -24,15 +25,15 @@ from rers_core.selectors.suggestions import unmet_requests
 
 # (key, label msgid) in display order; labels are translated by the pages.
 FIGURES = (
-    ("new_members", "new members"),
-    ("withdrawals", "withdrawals"),
-    ("new_offers", "new offers"),
-    ("new_requests", "new requests"),
-    ("connections", "connections proposed"),
-    ("exchanges_done", "exchanges done"),
-    ("reviews", "reviews received"),
-    ("registrations", "event registrations"),
-    ("unmet_requests", "unmet requests"),
+    ("new_members", gettext_noop("new members")),
+    ("withdrawals", gettext_noop("withdrawals")),
+    ("new_offers", gettext_noop("new offers")),
+    ("new_requests", gettext_noop("new requests")),
+    ("connections", gettext_noop("connections proposed")),
+    ("exchanges_done", gettext_noop("exchanges done")),
+    ("reviews", gettext_noop("reviews received")),
+    ("registrations", gettext_noop("event registrations")),
+    ("unmet_requests", gettext_noop("unmet requests")),
 )
 
 
