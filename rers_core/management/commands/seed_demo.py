@@ -7,19 +7,26 @@ deletes the demo network and its accounts first. The people are fictional.
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
 
 from rers_core import permissions
 from rers_core.errors import NotFound
 from rers_core.models import Listing, Member, Network
 from rers_core.selectors.listings import listing_by_external_ref
 from rers_core.selectors.networks import network_get
+from rers_core.services import connections as connection_services
+from rers_core.services import events as event_services
 from rers_core.services import listings as listing_services
 from rers_core.services import members as member_services
+from rers_core.services import portal as portal_services
 from rers_core.services.networks import network_create_or_update, network_delete
 
 SLUG = "demo"
@@ -323,12 +330,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo people are fictional: their notification emails go nowhere.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._seed(options)
+        self._print_access(options["base_url"].rstrip("/"))
+
+    def _seed(self, options: dict[str, Any]) -> None:
         with transaction.atomic():
             if options["reset"]:
                 self._reset()
             network, created = network_create_or_update(slug=SLUG, acting=None, **NETWORK)
             members, new_members = self._people(network)
             new_listings = self._listings(network, members)
+            self._collective_life(network, members)
         verb = "created" if created else "reused"
         self.stdout.write(
             self.style.SUCCESS(
@@ -336,7 +350,6 @@ class Command(BaseCommand):
                 f"({new_members} new), {len(LISTINGS)} offers and requests ({new_listings} new)."
             )
         )
-        self._print_access(options["base_url"].rstrip("/"))
 
     def _reset(self) -> None:
         try:
@@ -428,6 +441,83 @@ class Command(BaseCommand):
                 listing_services.listing_close(listing=listing, acting=None)
             new += 1
         return new
+
+    def _collective_life(self, network: Network, members: dict[str, Member]) -> None:
+        """Events, a news post, a testimony and one connection under way, created once."""
+        if network.events.exists():
+            return
+        facilitator = members["animatrice"]
+        tz = zoneinfo.ZoneInfo(network.timezone)
+        today = timezone.localdate(timezone=tz)
+        monday = today - timedelta(days=today.weekday())
+        at = lambda day, hour: datetime.combine(day, time(hour), tzinfo=tz)  # noqa: E731
+        event_services.event_create(
+            network=network,
+            kind="drop_in",
+            title="Permanence du lundi matin",
+            description="Accueil des visiteurs et des membres, sans rendez-vous.",
+            place="Agence, salle du rez-de-chaussée",
+            starts_at=at(monday, 9),
+            ends_at=at(monday, 12),
+            rrule="FREQ=WEEKLY;BYDAY=MO",
+            facilitators=[facilitator],
+            acting=None,
+        )
+        event_services.event_create(
+            network=network,
+            kind="monthly_meeting",
+            title="Rencontre mensuelle",
+            description="Les échanges du mois, les nouvelles offres et demandes.",
+            place="Agence, salle polyvalente",
+            starts_at=at(today.replace(day=1), 17),
+            ends_at=at(today.replace(day=1), 19),
+            rrule="FREQ=MONTHLY;BYDAY=1TH",
+            acting=None,
+        )
+        workshop_day = monday + timedelta(days=10)
+        workshop = event_services.event_create(
+            network=network,
+            kind="collective_exchange",
+            title="Atelier CV à plusieurs",
+            description="Chacun apporte son CV ; on se relit mutuellement.",
+            place="Agence, salle 2",
+            starts_at=at(workshop_day, 14),
+            ends_at=at(workshop_day, 16),
+            capacity=8,
+            acting=None,
+        )
+        for key in ("membre", "karim.b", "thierry.r"):
+            event_services.registration_create(
+                event=workshop, original_start=workshop.starts_at, member=members[key], acting=None
+            )
+        portal_services.news_publish(
+            network=network,
+            title="Un atelier CV à plusieurs",
+            text="Inscrivez-vous dans le calendrier : huit places.",
+            event=workshop,
+            acting=None,
+        )
+        testimony = event_services.testimony_record(
+            network=network,
+            author=members["karim.b"],
+            acting=None,
+            text="J'ai repris confiance en expliquant mon métier à d'autres.",
+            publication="first_name",
+            first_name="Karim",
+        )
+        event_services.testimony_feature(testimony=testimony, featured=True, acting=None)
+        request = listing_by_external_ref(network, "demo-19")
+        offer = listing_by_external_ref(network, "demo-04")
+        if request is not None and offer is not None and request.status == offer.status == "open":
+            connection = connection_services.connection_propose(
+                request=request,
+                offer=offer,
+                acting=request.member.user,
+                message="Bonjour, je suis disponible le lundi après la permanence.",
+            )
+            connection_services.connection_answer(
+                connection=connection, accept=True, acting=offer.member.user
+            )
 
     def _print_access(self, base_url: str) -> None:
         write = self.stdout.write
