@@ -19,6 +19,21 @@ RRULE_PARTS = frozenset(
 )
 RRULE_FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 MAX_INTERVAL = 100
+WEEKDAYS = frozenset({"MO", "TU", "WE", "TH", "FR", "SA", "SU"})
+# RFC 5545 ranges; negative values count from the end.
+BY_RANGES = {"BYMONTHDAY": (1, 31), "BYMONTH": (1, 12), "BYSETPOS": (1, 366)}
+
+
+def _in_range(number: str, low: int, high: int) -> bool:
+    digits = number[1:] if number[:1] in "+-" else number
+    if not (digits.isascii() and digits.isdigit()):
+        return False
+    value = int(digits)
+    if number.startswith("-") and low > 0:
+        return low <= value <= high and (number != "-0")
+    return low <= value <= high
+
+
 _PROBE_YEAR = 9596  # a leap year some four centuries before the calendar ends
 
 
@@ -53,20 +68,62 @@ def normalise_rule(value: str) -> str:
         )
     if "COUNT" in parts and "UNTIL" in parts:
         raise ValidationError(_("Give COUNT or UNTIL, not both."))
+    for name, (low, high) in BY_RANGES.items():
+        for number in filter(None, parts.get(name, "").split(",")):
+            if not _in_range(number, low, high):
+                raise ValidationError(
+                    _(
+                        "%(part)s values must be from %(low)d to %(high)d "
+                        "(or negative), not %(value)s."
+                    )
+                    % {"part": name, "low": low, "high": high, "value": number}
+                )
+    for day in filter(None, parts.get("BYDAY", "").split(",")):
+        ordinal, code = day[:-2], day[-2:]
+        if code not in WEEKDAYS or (ordinal and not _in_range(ordinal, 1, 53)):
+            raise ValidationError(
+                _("BYDAY takes days like MO, 1TH or -1FR, not %(value)s.") % {"value": day}
+            )
     value = ";".join(f"{name}={part}" for name, part in parts.items())
     try:
         rrulestr(value, ignoretz=True)
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, IndexError, KeyError) as exc:
         raise ValidationError(
             _("This repetition rule is not valid: %(error)s") % {"error": exc}
         ) from exc
     return value
 
 
+def _parts(rule_text: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in rule_text.split(";") if "=" in part)
+
+
 def local_rule(rule_text: str, starts_at: datetime, tz_name: str) -> rrule:
-    """The rule running on the network's wall clock from the event's first start."""
-    local = starts_at.astimezone(zoneinfo.ZoneInfo(tz_name)).replace(tzinfo=None)
-    return rrulestr(rule_text, dtstart=local, ignoretz=True)
+    """The rule running on the network's wall clock from the event's first start.
+
+    UNTIL is read as RFC 5545 says: a time ending in Z is UTC; a bare date includes that
+    whole day.
+    """
+    tz = zoneinfo.ZoneInfo(tz_name)
+    local = starts_at.astimezone(tz).replace(tzinfo=None)
+    rule = rrulestr(rule_text, dtstart=local, ignoretz=True)
+    until = _parts(rule_text).get("UNTIL", "")
+    if until.endswith("Z"):
+        moment = rule._until.replace(tzinfo=zoneinfo.ZoneInfo("UTC")).astimezone(tz)
+        rule = rule.replace(until=moment.replace(tzinfo=None))
+    elif len(until) == 8:
+        rule = rule.replace(until=rule._until.replace(hour=23, minute=59, second=59))
+    return rule
+
+
+def rule_for_feed(rule_text: str, starts_at: datetime, tz_name: str) -> str:
+    """The rule as calendar applications must read it: UNTIL as a UTC time."""
+    parts = _parts(rule_text)
+    if "UNTIL" in parts:
+        until = local_rule(rule_text, starts_at, tz_name)._until
+        utc = until.replace(tzinfo=zoneinfo.ZoneInfo(tz_name)).astimezone(zoneinfo.ZoneInfo("UTC"))
+        parts["UNTIL"] = utc.strftime("%Y%m%dT%H%M%SZ")
+    return ";".join(f"{name}={value}" for name, value in parts.items())
 
 
 def check_rule_occurs(rule_text: str, starts_at: datetime, tz_name: str) -> None:
@@ -87,7 +144,7 @@ def check_rule_occurs(rule_text: str, starts_at: datetime, tz_name: str) -> None
             raise ValidationError(
                 _("This rule gives no date from the start on: check UNTIL and COUNT.")
             )
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, IndexError, KeyError) as exc:
         raise ValidationError(
             _("This repetition rule is not valid: %(error)s") % {"error": exc}
         ) from exc

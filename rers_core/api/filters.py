@@ -46,7 +46,8 @@ class ListingFilter(django_filters.FilterSet):
         label=_("Member id (facilitators: one person's listings; others see what they may)"),
     )
     q = django_filters.CharFilter(
-        method="filter_text", max_length=MAX_QUERY_TEXT,
+        method="filter_text",
+        max_length=MAX_QUERY_TEXT,
         label=_("Words to look for in the title, description or domain"),
     )
 
@@ -61,12 +62,16 @@ class ListingFilter(django_filters.FilterSet):
 class MemberFilter(django_filters.FilterSet):
     # Withdrawn members are not listed at all: their data is gone.
     status = django_filters.ChoiceFilter(
-        choices=[(Member.Status.VISITOR, Member.Status.VISITOR.label),
-                 (Member.Status.MEMBER, Member.Status.MEMBER.label)]
+        choices=[
+            (Member.Status.VISITOR, Member.Status.VISITOR.label),
+            (Member.Status.MEMBER, Member.Status.MEMBER.label),
+        ]
     )
     role = django_filters.ChoiceFilter(choices=Member.Role.choices)
     q = django_filters.CharFilter(
-        field_name="display_name", lookup_expr="icontains", max_length=MAX_QUERY_TEXT,
+        field_name="display_name",
+        lookup_expr="icontains",
+        max_length=MAX_QUERY_TEXT,
         label=_("Part of the display name"),
     )
 

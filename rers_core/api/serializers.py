@@ -80,8 +80,15 @@ class NetworkSerializer(TranslatedModelSerializer):
     class Meta:
         model = Network
         fields = [
-            "slug", "name", "city", "postcode", "latitude", "longitude", "timezone",
-            "contact_email", "description",
+            "slug",
+            "name",
+            "city",
+            "postcode",
+            "latitude",
+            "longitude",
+            "timezone",
+            "contact_email",
+            "description",
         ]
         read_only_fields = fields
 
@@ -91,8 +98,12 @@ class CoordinateField(serializers.DecimalField):
 
     def __init__(self, *, limit: int, **kwargs: Any) -> None:
         super().__init__(
-            max_digits=None, decimal_places=None, min_value=-limit, max_value=limit,
-            coerce_to_string=False, **kwargs,
+            max_digits=None,
+            decimal_places=None,
+            min_value=-limit,
+            max_value=limit,
+            coerce_to_string=False,
+            **kwargs,
         )
 
     def to_internal_value(self, data: Any) -> Decimal:
@@ -141,7 +152,9 @@ class DomainSerializer(TranslatedModelSerializer):
 class DomainCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     slug = serializers.SlugField(
-        max_length=60, required=False, allow_blank=True,
+        max_length=60,
+        required=False,
+        allow_blank=True,
         help_text=_("Short name used in addresses and filters; made from the name if empty."),
     )
     position = serializers.IntegerField(min_value=0, max_value=MAX_POSITION, required=False)
@@ -191,8 +204,17 @@ class MemberSerializer(TranslatedModelSerializer):
     class Meta:
         model = Member
         fields = [
-            "id", "display_name", "presentation", "email", "phone", "other_link", "status",
-            "role", "created_at", "joined_at", "active_consents",
+            "id",
+            "display_name",
+            "presentation",
+            "email",
+            "phone",
+            "other_link",
+            "status",
+            "role",
+            "created_at",
+            "joined_at",
+            "active_consents",
         ]
         read_only_fields = fields
 
@@ -214,8 +236,11 @@ class MembershipSerializer(MemberSerializer):
 
     class Meta(MemberSerializer.Meta):
         fields = [
-            "id", "network", *MemberSerializer.Meta.fields[1:],
-            "current_charter_version", "has_accepted_current_charter",
+            "id",
+            "network",
+            *MemberSerializer.Meta.fields[1:],
+            "current_charter_version",
+            "has_accepted_current_charter",
         ]
         read_only_fields = fields
 
@@ -241,11 +266,14 @@ class JoinSerializer(serializers.Serializer):
         max_length=80, help_text=_("The name other members will see.")
     )
     presentation = serializers.CharField(
-        max_length=LONG_TEXT, required=False, allow_blank=True,
+        max_length=LONG_TEXT,
+        required=False,
+        allow_blank=True,
         help_text=_("Who you are, in your own words."),
     )
     email = serializers.EmailField(
-        required=False, allow_blank=True,
+        required=False,
+        allow_blank=True,
         help_text=_("Contact email; your account's email when empty."),
     )
 
@@ -261,7 +289,9 @@ class ProfileSerializer(serializers.Serializer):
 class RegisterSerializer(serializers.Serializer):
     # 150: the email also becomes the new account's username.
     email = serializers.EmailField(
-        max_length=150, required=False, allow_blank=True,
+        max_length=150,
+        required=False,
+        allow_blank=True,
         help_text=_("Optional: people met at a drop-in may have no email."),
     )
     display_name = serializers.CharField(max_length=80)
@@ -270,10 +300,10 @@ class RegisterSerializer(serializers.Serializer):
 
 class AcceptCharterSerializer(serializers.Serializer):
     version = serializers.IntegerField(
-        min_value=1, max_value=MAX_POSITION, required=False,
-        help_text=_(
-            "The version the person read; refused when it is no longer the current one."
-        ),
+        min_value=1,
+        max_value=MAX_POSITION,
+        required=False,
+        help_text=_("The version the person read; refused when it is no longer the current one."),
     )
 
 
@@ -281,9 +311,12 @@ class ConsentGrantSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=ContactConsent.Channel.choices)
     audience = serializers.ChoiceField(choices=ContactConsent.Audience.choices)
     scope = serializers.CharField(
-        max_length=300, required=False, allow_blank=True,
-        help_text=_("Optional, in the person's words: for example “anyone asking about "
-                    "hospital jobs”."),
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Optional, in the person's words: for example “anyone asking about hospital jobs”."
+        ),
     )
 
 
@@ -299,8 +332,10 @@ class WithdrawSerializer(serializers.Serializer):
     def validate_confirm(self, value: bool) -> bool:
         if value is not True:
             raise serializers.ValidationError(
-                _("Leaving erases the personal data and cannot be undone: send "
-                  "{\"confirm\": true} to confirm.")
+                _(
+                    "Leaving erases the personal data and cannot be undone: send "
+                    '{"confirm": true} to confirm.'
+                )
             )
         return value
 
@@ -361,9 +396,23 @@ class ListingSerializer(TranslatedModelSerializer):
     class Meta:
         model = Listing
         fields = [
-            "id", "direction", "kind", "domain", "title", "description", "one_to_one", "group",
-            "practice_exchange", "setting", "availability", "visibility", "status",
-            "created_at", "updated_at", "member", "is_mine",
+            "id",
+            "direction",
+            "kind",
+            "domain",
+            "title",
+            "description",
+            "one_to_one",
+            "group",
+            "practice_exchange",
+            "setting",
+            "availability",
+            "visibility",
+            "status",
+            "created_at",
+            "updated_at",
+            "member",
+            "is_mine",
         ]
         read_only_fields = fields
 
@@ -390,7 +439,8 @@ class ListingUpdateSerializer(serializers.Serializer):
 
 class ListingCreateSerializer(ListingUpdateSerializer):
     member = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
         help_text=_("Facilitators: id of the member this listing is for. Default: yourself."),
     )
-

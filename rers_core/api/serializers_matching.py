@@ -58,8 +58,10 @@ class ScoreField(serializers.FloatField):
         kwargs.setdefault("read_only", True)
         kwargs.setdefault(
             "help_text",
-            _("How well the offer answers the request: higher is better, about 1 for a close "
-              "match."),
+            _(
+                "How well the offer answers the request: higher is better, about 1 for a close "
+                "match."
+            ),
         )
         super().__init__(**kwargs)
 
@@ -72,7 +74,9 @@ class ScoreField(serializers.FloatField):
 
 class SuggestionQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(
-        min_value=1, max_value=MAX_SUGGESTIONS, required=False,
+        min_value=1,
+        max_value=MAX_SUGGESTIONS,
+        required=False,
         help_text=_("How many offers at most (default 5, at most 20)."),
     )
 
@@ -115,12 +119,14 @@ class SuggestedConnectionSerializer(serializers.Serializer):
 class UnmetRequestSerializer(serializers.Serializer):
     """A request no offer of the network answers: one row of the report (JSON or CSV)."""
 
-    request = serializers.IntegerField(source="request.pk", read_only=True,
-                                       help_text=_("Id of the request."))
+    request = serializers.IntegerField(
+        source="request.pk", read_only=True, help_text=_("Id of the request.")
+    )
     title = serializers.CharField(source="request.title", read_only=True)
     domain = serializers.CharField(read_only=True, help_text=_("Name of its domain."))
-    age_days = serializers.IntegerField(read_only=True,
-                                        help_text=_("Days since the request was posted."))
+    age_days = serializers.IntegerField(
+        read_only=True, help_text=_("Days since the request was posted.")
+    )
     created_at = serializers.DateTimeField(read_only=True)
     best_score = ScoreField(
         help_text=_("Score of the best offer found, below the suggestion threshold.")
@@ -146,8 +152,9 @@ class ContactCardSerializer(serializers.Serializer):
     link = serializers.CharField(read_only=True, help_text=_("Empty unless they consented."))
     through_facilitator = serializers.BooleanField(
         read_only=True,
-        help_text=_("True when they gave no direct channel or asked that a facilitator "
-                    "passes messages on."),
+        help_text=_(
+            "True when they gave no direct channel or asked that a facilitator passes messages on."
+        ),
     )
     scope = serializers.CharField(
         read_only=True, help_text=_("What they agreed to be contacted about, in their words.")
@@ -171,10 +178,25 @@ class ConnectionSerializer(TranslatedModelSerializer):
     class Meta:
         model = Connection
         fields = [
-            "id", "status", "request", "offer", "requester", "offerer", "proposed_by",
-            "message", "requester_answer", "requester_answered_at", "offerer_answer",
-            "offerer_answered_at", "relay_requested_at", "relayed_at", "expires_at",
-            "created_at", "updated_at", "my_side", "exchange",
+            "id",
+            "status",
+            "request",
+            "offer",
+            "requester",
+            "offerer",
+            "proposed_by",
+            "message",
+            "requester_answer",
+            "requester_answered_at",
+            "offerer_answer",
+            "offerer_answered_at",
+            "relay_requested_at",
+            "relayed_at",
+            "expires_at",
+            "created_at",
+            "updated_at",
+            "my_side",
+            "exchange",
         ]
         read_only_fields = fields
 
@@ -189,9 +211,11 @@ class ConnectionSerializer(TranslatedModelSerializer):
 
 class ConnectionDetailSerializer(ConnectionSerializer):
     contact = serializers.SerializerMethodField(
-        help_text=_("The other person's contact card, for the two people once both accepted, "
-                    "limited to what that person consented to; null otherwise (facilitators "
-                    "find members' details in the member pages).")
+        help_text=_(
+            "The other person's contact card, for the two people once both accepted, "
+            "limited to what that person consented to; null otherwise (facilitators "
+            "find members' details in the member pages)."
+        )
     )
 
     class Meta(ConnectionSerializer.Meta):
@@ -206,25 +230,36 @@ class ConnectionDetailSerializer(ConnectionSerializer):
 
 class ConnectionProposeSerializer(serializers.Serializer):
     request = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
         help_text=_("Id of an open request; without it, the requester is you."),
     )
     offer = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
         help_text=_("Id of an open offer; without it, the offerer is you."),
     )
     message = serializers.CharField(
-        max_length=LONG_TEXT, required=False, allow_blank=True,
-        help_text=_("A few words for the other person (never contact details: those are "
-                    "shared once both accept)."),
+        max_length=LONG_TEXT,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "A few words for the other person (never contact details: those are "
+            "shared once both accept)."
+        ),
     )
 
 
 class ConnectionAnswerSerializer(serializers.Serializer):
     side = serializers.ChoiceField(
-        choices=SIDES, required=False,
-        help_text=_("Facilitators: whose answer you record (given to you in person). "
-                    "The two people answer for themselves and may leave it out."),
+        choices=SIDES,
+        required=False,
+        help_text=_(
+            "Facilitators: whose answer you record (given to you in person). "
+            "The two people answer for themselves and may leave it out."
+        ),
     )
 
 
@@ -233,7 +268,9 @@ class StartExchangeSerializer(serializers.Serializer):
         choices=Exchange.Kind.choices, required=False, default=Exchange.Kind.ONE_TO_ONE
     )
     title = serializers.CharField(
-        max_length=160, required=False, allow_blank=True,
+        max_length=160,
+        required=False,
+        allow_blank=True,
         help_text=_("Default: the offer's title (or the request's)."),
     )
 
@@ -260,14 +297,19 @@ class ExchangeSerializer(TranslatedModelSerializer):
     class Meta:
         model = Exchange
         fields = [
-            "id", "kind", "title", "status", "connection", "created_at", "done_at",
-            "participants", "my_role",
+            "id",
+            "kind",
+            "title",
+            "status",
+            "connection",
+            "created_at",
+            "done_at",
+            "participants",
+            "my_role",
         ]
         read_only_fields = fields
 
-    @extend_schema_field(
-        serializers.ChoiceField(choices=Participant.Role.choices, allow_null=True)
-    )
+    @extend_schema_field(serializers.ChoiceField(choices=Participant.Role.choices, allow_null=True))
     def get_my_role(self, exchange: Exchange) -> str | None:
         member = _own_member(self.context, exchange.network_id)
         if member is None:
@@ -297,7 +339,9 @@ class AgreementUpdateSerializer(serializers.Serializer):
     content = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
     methods = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
     evaluation = serializers.CharField(
-        max_length=LONG_TEXT, required=False, allow_blank=True,
+        max_length=LONG_TEXT,
+        required=False,
+        allow_blank=True,
         help_text=_("How the participants will evaluate the exchange."),
     )
 
@@ -345,7 +389,13 @@ class ReviewSerializer(TranslatedModelSerializer):
     class Meta:
         model = Review
         fields = [
-            "id", "member", "requested_at", "submitted_at", "interest", "obstacles", "helpers",
+            "id",
+            "member",
+            "requested_at",
+            "submitted_at",
+            "interest",
+            "obstacles",
+            "helpers",
             "next_steps",
         ]
         read_only_fields = fields
@@ -381,8 +431,7 @@ class ExchangeDetailSerializer(ExchangeSerializer):
     )
 
     class Meta(ExchangeSerializer.Meta):
-        fields = [*ExchangeSerializer.Meta.fields, "agreement", "sessions", "reviews",
-                  "my_review"]
+        fields = [*ExchangeSerializer.Meta.fields, "agreement", "sessions", "reviews", "my_review"]
         read_only_fields = fields
 
     @extend_schema_field(SessionSerializer(many=True))
@@ -415,7 +464,9 @@ class _ParticipantIds(serializers.ListField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
-            allow_empty=False, max_length=MAX_PARTICIPANTS, **kwargs,
+            allow_empty=False,
+            max_length=MAX_PARTICIPANTS,
+            **kwargs,
         )
 
 
@@ -428,19 +479,27 @@ class ExchangeCreateSerializer(serializers.Serializer):
 
 class OnBehalfSerializer(serializers.Serializer):
     member = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False,
-        help_text=_("Facilitators: id of the participant on whose behalf you record this. "
-                    "Participants act for themselves and may leave it out."),
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text=_(
+            "Facilitators: id of the participant on whose behalf you record this. "
+            "Participants act for themselves and may leave it out."
+        ),
     )
 
 
 class ReviewSubmitSerializer(OnBehalfSerializer):
     interest = serializers.CharField(
-        max_length=LONG_TEXT, required=False, allow_blank=True,
+        max_length=LONG_TEXT,
+        required=False,
+        allow_blank=True,
         help_text=_("What the exchange brought."),
     )
     obstacles = serializers.CharField(
-        max_length=LONG_TEXT, required=False, allow_blank=True,
+        max_length=LONG_TEXT,
+        required=False,
+        allow_blank=True,
         help_text=_("What got in the way."),
     )
     helpers = serializers.CharField(

@@ -57,9 +57,7 @@ matching_patterns = [
         name="connection-exchange",
     ),
     path("exchanges/", vm.ExchangeListView.as_view(), name="exchange-list"),
-    path(
-        "exchanges/<int:exchange_id>/", vm.ExchangeDetailView.as_view(), name="exchange-detail"
-    ),
+    path("exchanges/<int:exchange_id>/", vm.ExchangeDetailView.as_view(), name="exchange-detail"),
     path(
         "exchanges/<int:exchange_id>/agreement/",
         vm.ExchangeAgreementView.as_view(),
@@ -120,9 +118,7 @@ event_patterns = [
         ve.RegistrationAttendanceView.as_view(),
         name="registration-attendance",
     ),
-    path(
-        "me/registrations/", ve.OwnRegistrationListView.as_view(), name="own-registration-list"
-    ),
+    path("me/registrations/", ve.OwnRegistrationListView.as_view(), name="own-registration-list"),
     path("testimonies/", ve.TestimonyListView.as_view(), name="testimony-list"),
     path(
         "testimonies/<int:testimony_id>/publication/",
@@ -180,9 +176,7 @@ network_patterns = [
         views.MemberWithdrawView.as_view(),
         name="member-withdraw",
     ),
-    path(
-        "members/<int:member_id>/export/", views.MemberExportView.as_view(), name="member-export"
-    ),
+    path("members/<int:member_id>/export/", views.MemberExportView.as_view(), name="member-export"),
     # Offers and requests.
     path("listings/", views.ListingListView.as_view(), name="listing-list"),
     path("listings/<int:listing_id>/", views.ListingDetailView.as_view(), name="listing-detail"),

@@ -449,9 +449,7 @@ _GRANT_DESCRIPTION = gettext_lazy(
 
 @extend_schema(tags=["me"])
 class OwnConsentListView(OwnMemberMixin, ConsentListView):
-    @extend_schema(
-        summary=gettext_lazy("Your contact consents"), description=_CONSENTS_DESCRIPTION
-    )
+    @extend_schema(summary=gettext_lazy("Your contact consents"), description=_CONSENTS_DESCRIPTION)
     def get(self, request: Request, slug: str) -> Response:
         return super().get(request)
 
@@ -528,7 +526,7 @@ class WithdrawView(NetworkView):
 _WITHDRAW_DESCRIPTION = gettext_lazy(
     "Erases name, presentation, contact details, consent notes and listing texts; closes "
     "the listings; deletes the account when it belongs to no other network. Anonymous "
-    "counts remain. Requires `{\"confirm\": true}`."
+    'counts remain. Requires `{"confirm": true}`.'
 )
 
 
@@ -602,11 +600,10 @@ class MemberListView(ListModelMixin, NetworkView):
     def post(self, request: Request, slug: str) -> Response:
         data = self.validated(s.RegisterSerializer)
         data.setdefault("email", "")
-        member = member_services.member_register(
-            network=self.network, acting=request.user, **data
+        member = member_services.member_register(network=self.network, acting=request.user, **data)
+        return self.render(
+            s.MembershipSerializer, member_get(self.network, member.pk), status.HTTP_201_CREATED
         )
-        return self.render(s.MembershipSerializer, member_get(self.network, member.pk),
-                           status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["members"])
@@ -614,8 +611,9 @@ class MemberRoleView(ManagedMemberMixin, NetworkView):
     permission_classes = [IsCoordinator]
 
     @extend_schema(
-        summary=gettext_lazy("Give a member the role member, facilitator or coordinator "
-                             "(coordinators)"),
+        summary=gettext_lazy(
+            "Give a member the role member, facilitator or coordinator (coordinators)"
+        ),
         request=s.RoleSerializer,
         responses={200: s.MembershipSerializer, **errors(*WRITE_ERRORS)},
     )
@@ -628,10 +626,8 @@ class MemberRoleView(ManagedMemberMixin, NetworkView):
 
 @extend_schema(tags=["members"])
 class MemberExportView(ManagedMemberMixin, NetworkView):
-
     @extend_schema(
-        summary=gettext_lazy("Everything held about a member, to hand it to them "
-                             "(facilitators)"),
+        summary=gettext_lazy("Everything held about a member, to hand it to them (facilitators)"),
         responses={200: EXPORT_RESPONSE, **errors(*READ_ERRORS)},
     )
     def get(self, request: Request, slug: str, member_id: int) -> Response:
@@ -840,4 +836,3 @@ class TokenView(BaseView):
     def delete(self, request: Request) -> Response:
         account_services.token_revoke(user=request.user, acting=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-

@@ -337,8 +337,7 @@ class OccurrenceMoveView(OccurrenceActionView):
 
 class OccurrenceRestoreView(OccurrenceActionView):
     @_occurrence_action(
-        gettext_lazy("Undo a cancellation or a move: the sitting is back as planned "
-                     "(facilitators)")
+        gettext_lazy("Undo a cancellation or a move: the sitting is back as planned (facilitators)")
     )
     def post(self, request: Request, slug: str, event_id: int, key: str) -> Response:
         event, start = self.get_event(), self.occurrence_start()
@@ -402,7 +401,8 @@ class RegistrationListView(ListModelMixin, EventsView):
         event, start = self.get_event(), self.occurrence_start()
         data = self.validated(se.RegistrationCreateSerializer)
         member = (
-            self.own_member() if "member" not in data
+            self.own_member()
+            if "member" not in data
             else self.member_input("member", data["member"])
         )
         registration = event_services.registration_create(
@@ -483,6 +483,7 @@ class OwnRegistrationListView(OwnMemberMixin, ListModelMixin, EventsView):
 
 # --- testimonies ---------------------------------------------------------------------
 
+
 @extend_schema(tags=["testimonies"])
 class TestimonyListView(PublicReadMixin, EventsView):
     write_permission = IsParticipant
@@ -531,7 +532,8 @@ class TestimonyListView(PublicReadMixin, EventsView):
     def post(self, request: Request, slug: str) -> Response:
         data = self.validated(se.TestimonyCreateSerializer)
         author = (
-            self.member_input("author", data.pop("author")) if "author" in data
+            self.member_input("author", data.pop("author"))
+            if "author" in data
             else self.own_member()
         )
         testimony = event_services.testimony_record(
@@ -558,8 +560,9 @@ class TestimonyObjectView(EventsView):
 @extend_schema(tags=["testimonies"])
 class TestimonyPublicationView(TestimonyObjectView):
     @extend_schema(
-        summary=gettext_lazy("Change the consent to publish a testimony (its author, or a "
-                             "facilitator recording it)"),
+        summary=gettext_lazy(
+            "Change the consent to publish a testimony (its author, or a facilitator recording it)"
+        ),
         description=gettext_lazy(
             "private, anonymous, or first_name with the first name to show. Making it "
             "private again removes it from the public page at once."
@@ -636,9 +639,7 @@ class NewsDetailView(PublicReadMixin, EventsView):
     def get_post(self) -> NewsPost:
         if permissions.is_facilitator(self.request.user, self.network):
             # Facilitators also reach posts scheduled for later (no selector offers it yet).
-            posts = NewsPost.objects.select_related("network", "event").filter(
-                network=self.network
-            )
+            posts = NewsPost.objects.select_related("network", "event").filter(network=self.network)
         else:
             posts = news_list(self.network)
         post = posts.filter(pk=self.kwargs["news_id"]).first()
@@ -708,8 +709,7 @@ class FiguresSeriesView(EventsView):
     @extend_schema(
         summary=gettext_lazy("The network's figures month by month (coordinators)"),
         description=gettext_lazy(
-            "From `from` to `to` included, at most 36 months, oldest first; for quality "
-            "reporting."
+            "From `from` to `to` included, at most 36 months, oldest first; for quality reporting."
         ),
         parameters=[se.FiguresSeriesQuerySerializer],
         responses={200: se.FiguresSerializer(many=True), **error_responses(400, *READ_ERRORS)},

@@ -117,8 +117,7 @@ class SuggestedConnectionsView(QueryMixin, MatchingView):
     permission_classes = [IsFacilitator]
 
     @extend_schema(
-        summary=gettext_lazy("Open requests with the offers that may answer them "
-                             "(facilitators)"),
+        summary=gettext_lazy("Open requests with the offers that may answer them (facilitators)"),
         description=gettext_lazy(
             "Oldest requests first; requests with no suggestion are in `unmet-requests/`. "
             "`limit` is the number of offers per request."
@@ -149,8 +148,12 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict[str, Any] | None = None) -> bytes:
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
         columns = renderer_context["view"].csv_columns
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
@@ -187,8 +190,7 @@ class UnmetRequestsView(QueryMixin, MatchingView):
     content_negotiation_class = FormatNegotiation
     csv_columns = ["request", "title", "domain", "age_days", "created_at", "best_score"]
 
-    def finalize_response(self, request: Request, response: Any, *args: Any,
-                          **kwargs: Any) -> Any:
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         # Errors and OPTIONS descriptions are objects, not rows.
         if isinstance(getattr(response, "accepted_renderer", None), CSVRenderer) and (
@@ -333,8 +335,7 @@ class ConnectionAnswerView(ConnectionObjectView):
         return self.render_connection(connection)
 
 
-def _connection_action(summary: Any, *, description: Any = None,
-                       request: Any = None) -> Any:
+def _connection_action(summary: Any, *, description: Any = None, request: Any = None) -> Any:
     return extend_schema(
         tags=["connections"],
         summary=summary,
@@ -376,8 +377,9 @@ class ConnectionDeclineView(ConnectionAnswerView):
 
 class ConnectionCancelView(ConnectionObjectView):
     @_connection_action(
-        gettext_lazy("Stop a connection before its exchange is done (harmless if "
-                     "already cancelled)")
+        gettext_lazy(
+            "Stop a connection before its exchange is done (harmless if already cancelled)"
+        )
     )
     def post(self, request: Request, slug: str, connection_id: int) -> Response:
         connection = self.get_connection()
@@ -503,8 +505,9 @@ class ExchangeObjectView(ExchangeRenderMixin, MatchingView):
         for participant in participants:
             if participant.member_id == member_id:
                 return participant.member
-        raise ValidationFailed(_("This person does not take part in this exchange."),
-                               field="member")
+        raise ValidationFailed(
+            _("This person does not take part in this exchange."), field="member"
+        )
 
 
 @extend_schema(tags=["exchanges"])
@@ -520,8 +523,14 @@ class ExchangeDetailView(ExchangeObjectView):
         return self.render(sm.ExchangeDetailSerializer, self.get_exchange())
 
 
-def _exchange_action(summary: Any, *, description: Any = None, request: Any = None,
-                     response: Any = sm.ExchangeDetailSerializer, code: int = 200) -> Any:
+def _exchange_action(
+    summary: Any,
+    *,
+    description: Any = None,
+    request: Any = None,
+    response: Any = sm.ExchangeDetailSerializer,
+    code: int = 200,
+) -> Any:
     return extend_schema(
         tags=["exchanges"],
         summary=summary,
@@ -564,7 +573,8 @@ class ExchangeAgreeView(ExchangeObjectView):
         exchange = self.get_exchange()
         data = self.validated(sm.OnBehalfSerializer)
         exchange_services.agreement_confirm(
-            exchange=exchange, acting=request.user,
+            exchange=exchange,
+            acting=request.user,
             member=self.on_behalf(exchange, data.get("member")),
         )
         return self.render_exchange(exchange)
@@ -599,8 +609,7 @@ class ExchangeDoneView(ExchangeObjectView):
 
 class ExchangeCancelView(ExchangeObjectView):
     @_exchange_action(
-        gettext_lazy("Stop an exchange that will not take place (harmless if already "
-                     "cancelled)")
+        gettext_lazy("Stop an exchange that will not take place (harmless if already cancelled)")
     )
     def post(self, request: Request, slug: str, exchange_id: int) -> Response:
         exchange = self.get_exchange()
@@ -685,4 +694,3 @@ class MemberReciprocityView(ManagedMemberMixin, ReciprocityView):
     )
     def get(self, request: Request, slug: str, member_id: int) -> Response:
         return super().get(request)
-

@@ -43,9 +43,13 @@ def _pk(value: int | str) -> int | None:
 
 def member_for_calendar_token(token: str) -> Member:
     """The member whose personal feed address carries ``token`` (withdrawn: not found)."""
+    token = token or ""
+    # Tokens are URL-safe base64; anything else (a NUL byte, say) names nobody.
+    if not token or not all(c.isascii() and (c.isalnum() or c in "-_") for c in token):
+        raise NotFound(_("This calendar address does not exist (any more)."))
     found = (
         CalendarToken.objects.select_related("member__network")
-        .filter(token=token or "")
+        .filter(token=token)
         .exclude(member__status=Member.Status.WITHDRAWN)
         .first()
     )

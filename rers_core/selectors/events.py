@@ -58,10 +58,14 @@ def occurrence_key(moment: datetime) -> str:
 
 
 def parse_occurrence_key(key: str) -> datetime:
+    """The planned start a key names; keys outside 1970–2100 name nothing."""
     try:
-        return datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=zoneinfo.ZoneInfo("UTC"))
+        moment = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=zoneinfo.ZoneInfo("UTC"))
     except (TypeError, ValueError) as exc:
         raise NotFound(_("There is no such occurrence.")) from exc
+    if not 1970 <= moment.year <= 2100:
+        raise NotFound(_("There is no such occurrence."))
+    return moment
 
 
 def _tz(event: Event) -> zoneinfo.ZoneInfo:
@@ -167,6 +171,8 @@ def _with_counts(found: dict[tuple[int, datetime], Occurrence]) -> dict:
 
 def occurrence_get(event: Event, original_start: datetime) -> Occurrence:
     """The occurrence of ``event`` planned at ``original_start`` (cancelled ones included)."""
+    if not 1970 <= original_start.year <= 2100:
+        raise NotFound(_("This event has no occurrence at that time."))
     planned = planned_starts(event, original_start, original_start + timedelta(seconds=1))
     if event.cancelled_at is not None or original_start not in planned:
         raise NotFound(_("This event has no occurrence at that time."))

@@ -17,6 +17,7 @@ from icalendar import Event as VEvent
 
 from rers_core.errors import NotFound
 from rers_core.models import Event, EventException, Member, Network
+from rers_core.recurrence import rule_for_feed
 from rers_core.selectors.events import (
     member_registrations,
     occurrence_get,
@@ -60,6 +61,19 @@ def _base(
     return vevent
 
 
+def _single(event: Event, changes: list[EventException], tz, site_url: str) -> VEvent:
+    """A one-off event: a move changes its times, a cancellation its status."""
+    change = changes[0] if changes else None
+    start, end = event.starts_at, event.ends_at
+    if change is not None and not change.cancelled and change.starts_at:
+        start = change.starts_at
+        end = change.ends_at or change.starts_at + (event.ends_at - event.starts_at)
+    vevent = _base(event, start, end, tz, site_url)
+    if change is not None and change.cancelled:
+        vevent.add("status", "CANCELLED")
+    return vevent
+
+
 def network_calendar(network: Network, *, site_url: str = "") -> bytes:
     """All events of the network, repeating ones as rules with their exceptions."""
     tz = zoneinfo.ZoneInfo(network.timezone)
@@ -69,9 +83,14 @@ def network_calendar(network: Network, *, site_url: str = "") -> bytes:
     for change in EventException.objects.filter(event__in=events).order_by("original_start"):
         changes.setdefault(change.event_id, []).append(change)
     for event in events:
+        own_changes = changes.get(event.pk, [])
+        if not event.rrule:
+            cal.add_component(_single(event, own_changes, tz, site_url))
+            continue
         master = _base(event, event.starts_at, event.ends_at, tz, site_url)
         if event.rrule:
-            master.add("rrule", vRecur.from_ical(event.rrule))
+            rule = rule_for_feed(event.rrule, event.starts_at, network.timezone)
+            master.add("rrule", vRecur.from_ical(rule))
             cancelled = [
                 c.original_start.astimezone(tz) for c in changes.get(event.pk, []) if c.cancelled
             ]

@@ -32,7 +32,9 @@ def domain_for(network: Network, domain: Domain | int | str) -> Domain:
     qs = Domain.objects.filter(network=network, is_active=True)
     if isinstance(domain, Domain):
         found = qs.filter(pk=domain.pk).first()
-    elif isinstance(domain, int) or (isinstance(domain, str) and domain.isdigit()):
+    elif isinstance(domain, int) or (
+        isinstance(domain, str) and domain.isascii() and domain.isdigit()
+    ):
         found = qs.filter(pk=int(domain)).first()
     else:
         found = qs.filter(slug=domain).first()

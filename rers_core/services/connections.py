@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,11 +105,12 @@ def connection_propose(
         require_facilitator(acting, network)
         proposer = Connection.Proposer.FACILITATOR
 
+    # The same two people about the same listing, whether or not the other side was named.
     earlier = Connection.objects.filter(requester=requester, offerer=offerer)
     if request is not None:
-        earlier = earlier.filter(request=request)
+        earlier = earlier.filter(Q(request=request) | Q(request__isnull=True))
     if offer is not None:
-        earlier = earlier.filter(offer=offer)
+        earlier = earlier.filter(Q(offer=offer) | Q(offer__isnull=True))
     if earlier.filter(status__in=Connection.ACTIVE).exists():
         raise DomainError(_("These two people are already being put in contact about this."))
     if earlier.filter(status=Connection.Status.DECLINED).exists():
@@ -234,16 +236,20 @@ def connection_cancel(*, connection: Connection, acting) -> Connection:
         require_facilitator(acting, connection.network)
     if connection.status == Connection.Status.CANCELLED:
         return connection
+    stop_connection(connection)
+    return connection
+
+
+def stop_connection(connection: Connection) -> None:
+    """Cancel a connection and the exchange started from it (callers hold the row lock)."""
     connection.transition(Connection.Status.CANCELLED)
     connection.save(update_fields=["status", "updated_at"])
-    # The exchange started from this connection stops with it.
     started = Exchange.objects.select_for_update().filter(
         connection=connection, status__in=[Exchange.Status.DRAFT, Exchange.Status.AGREED]
     )
     for exchange in started:
         exchange.transition(Exchange.Status.CANCELLED)
         exchange.save(update_fields=["status"])
-    return connection
 
 
 @transaction.atomic

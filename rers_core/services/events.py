@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rers_core import permissions
-from rers_core.errors import DomainError, NotAllowed, ValidationFailed
+from rers_core.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from rers_core.models import (
     CalendarToken,
     Event,
@@ -63,6 +63,9 @@ def _apply(event: Event, fields: dict[str, Any], facilitators: Iterable[Member] 
         raise ValidationFailed(_("Give a start and an end."), field="starts_at")
     if timezone.is_naive(event.starts_at) or timezone.is_naive(event.ends_at):
         raise ValidationFailed(_("Times must carry their time zone."), field="starts_at")
+    # Occurrences are named by their start to the second in addresses and feeds.
+    event.starts_at = event.starts_at.replace(microsecond=0)
+    event.ends_at = event.ends_at.replace(microsecond=0)
     if event.ends_at <= event.starts_at:
         raise ValidationFailed(_("The end must come after the start."), field="ends_at")
     if event.ends_at - event.starts_at > timedelta(days=7):
@@ -108,10 +111,57 @@ def event_update(
     """Change an event; registrations stay attached to the occurrences they were for."""
     require_facilitator(acting, event.network)
     event = Event.objects.select_for_update().select_related("network").get(pk=event.pk)
+    before = Event.objects.get(pk=event.pk)
     _apply(event, fields, facilitators)
     event.save()
     _set_facilitators(event, facilitators)
+    _follow_reschedule(before, event)
+    if event.capacity is None or (before.capacity is not None and event.capacity > before.capacity):
+        for original_start in _upcoming_with_waiting_list(event):
+            _promote_waiting(event, original_start)
     return event
+
+
+def _follow_reschedule(before: Event, event: Event) -> None:
+    """Keep registrations and exceptions on their sittings when the event moves.
+
+    Shifting the first start with the same rule shifts every sitting by as much; any
+    upcoming registration whose sitting would no longer exist makes the change refused,
+    so that nobody silently loses their seat.
+    """
+    shift = event.starts_at - before.starts_at
+    if shift and event.rrule == before.rrule:
+        for registration in Registration.objects.filter(event=event).select_for_update():
+            registration.occurrence_start += shift
+            registration.save(update_fields=["occurrence_start"])
+        for change in EventException.objects.filter(event=event).select_for_update():
+            change.original_start += shift
+            change.save(update_fields=["original_start"])
+    upcoming = Registration.objects.filter(
+        event=event, status__in=Registration.ACTIVE, occurrence_start__gte=timezone.now()
+    )
+    for original_start in set(upcoming.values_list("occurrence_start", flat=True)):
+        try:
+            occurrence_get(event, original_start)
+        except NotFound as exc:
+            raise DomainError(
+                _(
+                    "People are registered for sittings this change would remove: cancel or "
+                    "move those sittings one by one instead."
+                )
+            ) from exc
+
+
+def _upcoming_with_waiting_list(event: Event) -> list[datetime]:
+    return sorted(
+        set(
+            Registration.objects.filter(
+                event=event,
+                status=Registration.Status.WAITLISTED,
+                occurrence_start__gte=timezone.now() - timedelta(days=1),
+            ).values_list("occurrence_start", flat=True)
+        )
+    )
 
 
 @transaction.atomic
@@ -248,27 +298,36 @@ def registration_cancel(*, registration: Registration, acting) -> Registration:
     return registration
 
 
-def _promote_waiting(event: Event, original_start: datetime) -> Registration | None:
-    event = Event.objects.get(pk=event.pk)
+def _promote_waiting(event: Event, original_start: datetime) -> list[Registration]:
+    """Move people off the waiting list, in order, while seats are free — only for a
+    sitting that still takes place."""
+    event = Event.objects.select_related("network").get(pk=event.pk)
+    if event.cancelled_at is not None:
+        return []
+    try:
+        occurrence = occurrence_get(event, original_start)
+    except NotFound:
+        return []
+    if occurrence.cancelled or occurrence.ends_at <= timezone.now():
+        return []
     confirmed = Registration.objects.filter(
         event=event, occurrence_start=original_start, status=Registration.Status.CONFIRMED
     ).count()
-    if event.capacity is not None and confirmed >= event.capacity:
-        return None
-    first = (
+    free = None if event.capacity is None else event.capacity - confirmed
+    waiting = (
         Registration.objects.select_for_update()
         .select_related("member")
         .filter(event=event, occurrence_start=original_start, status=Registration.Status.WAITLISTED)
         .order_by("created_at", "id")
-        .first()
     )
-    if first is None:
-        return None
-    first.transition(Registration.Status.CONFIRMED)
-    first.promoted_at = timezone.now()
-    first.save(update_fields=["status", "promoted_at"])
-    notify(Notification.Kind.REGISTRATION_PROMOTED, first.member, first.pk)
-    return first
+    promoted = []
+    for registration in waiting if free is None else waiting[: max(free, 0)]:
+        registration.transition(Registration.Status.CONFIRMED)
+        registration.promoted_at = timezone.now()
+        registration.save(update_fields=["status", "promoted_at"])
+        notify(Notification.Kind.REGISTRATION_PROMOTED, registration.member, registration.pk)
+        promoted.append(registration)
+    return promoted
 
 
 @transaction.atomic
@@ -304,7 +363,10 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
     count = 0
     for registration in due:
         with transaction.atomic():
-            occurrence = occurrence_get(registration.event, registration.occurrence_start)
+            try:
+                occurrence = occurrence_get(registration.event, registration.occurrence_start)
+            except NotFound:  # the sitting no longer exists: nothing to remind
+                continue
             if occurrence.cancelled or not low < occurrence.starts_at <= high:
                 continue
             notify(Notification.Kind.EVENT_REMINDER, registration.member, registration.pk)

@@ -2,8 +2,10 @@
 
 The format is the header ``member_ref,member_name,email,direction,ref,title,description,domain``,
 optionally followed by ``kind,status,visibility,setting,availability,modalities`` (an export
-writes them all, so importing an export loses nothing). A ref written ``#N`` designates the
-existing member or listing N of the network (an export writes it for rows without a ref).
+writes them all, so importing an export loses nothing). A ref written ``<slug>#N`` (or ``#N``)
+designates the existing member or listing N of network ``<slug>``; an export writes it for rows
+without a ref of their own. Imported into another network, it is kept as an ordinary ref, so
+importing the same export twice there creates nothing twice.
 """
 
 from __future__ import annotations
@@ -75,12 +77,11 @@ def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             _("The file is not UTF-8 text (byte %(pos)d). Save it as “CSV UTF-8” and try again.")
             % {"pos": exc.start}
         ) from exc
-    sample = decoded[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(decoded), dialect=dialect)
+    # Only the delimiter is guessed, from the header line: quotes are always ",
+    # as spreadsheets write them (guessing them mistakes French apostrophes for quotes).
+    first_line = decoded.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.DictReader(io.StringIO(decoded), delimiter=delimiter, quotechar='"')
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -147,7 +148,7 @@ def _validate(
             problems.append(
                 _("direction must be “offre” or “demande”, not “%s”") % values["direction"]
             )
-        if not values["member_name"] and not values["member_ref"].startswith("#"):
+        if not values["member_name"] and "#" not in values["member_ref"]:
             problems.append(_("“member_name” is empty"))
         domain_value = values["domain"]
         if domain_value and _resolve_domain(network, domain_value, domains) is None:
@@ -212,10 +213,54 @@ def _model_problems(fields: dict, values: dict[str, str]) -> list[str]:
     return problems
 
 
-def _by_hash_ref(qs, ref: str):
-    if ref.startswith("#") and ref[1:].isdigit():
-        return qs.filter(pk=int(ref[1:])).first()
+def _row_id(network: Network, ref: str) -> int | None:
+    """N when ``ref`` designates row N of ``network`` (``<slug>#N``, or ``#N``)."""
+    prefix, sep, number = ref.rpartition("#")
+    if sep and number.isdigit() and prefix in ("", network.slug):
+        return int(number)
+    return None
+
+
+def _by_ref(qs, network: Network, ref: str):
+    row_id = _row_id(network, ref)
+    if row_id is not None:
+        return qs.filter(pk=row_id).first()
     return qs.filter(external_ref=ref).first()
+
+
+def _check_existing(network: Network, rows: list[_Row]) -> list[str]:
+    """Errors only the database can tell: refs to rows that do not exist here, and changes
+    a listing's lifecycle refuses (a closed listing stays closed and unchanged)."""
+    errors = []
+    members = Member.objects.filter(network=network).exclude(status=Member.Status.WITHDRAWN)
+    listings = Listing.objects.filter(network=network)
+    for row in rows:
+        v = row.values
+        problems = []
+        if _row_id(network, v["member_ref"]) is not None and not _by_ref(
+            members, network, v["member_ref"]
+        ):
+            problems.append(_("member %s is not a member of this network") % v["member_ref"])
+        listing = _by_ref(listings, network, v["ref"])
+        if listing is None and _row_id(network, v["ref"]) is not None:
+            problems.append(_("listing %s does not exist in this network") % v["ref"])
+        elif listing is not None:
+            target = row.listing_fields.get("status", listing.status)
+            if listing.status == Listing.Status.CLOSED and any(
+                getattr(listing, k) != val for k, val in row.listing_fields.items()
+            ):
+                problems.append(_("listing %s is closed and cannot be changed") % v["ref"])
+            elif target != listing.status and not listing.can_transition(target):
+                problems.append(
+                    _("listing %(ref)s cannot go from %(old)s to %(new)s")
+                    % {"ref": v["ref"], "old": listing.status, "new": target}
+                )
+        if problems:
+            errors.append(
+                _("line %(line)d: %(problems)s")
+                % {"line": row.line, "problems": "; ".join(problems)}
+            )
+    return errors
 
 
 @transaction.atomic
@@ -243,6 +288,8 @@ def listings_import(
         report.errors.append(exc.message)
         return report
     valid, report.errors = _validate(network, rows)
+    if not report.errors:
+        report.errors = _check_existing(network, valid)
     if report.errors or dry_run:
         return report
 
@@ -252,11 +299,11 @@ def listings_import(
     touched: list[Listing] = []
     for row in valid:
         v = row.values
-        member = _by_hash_ref(members, v["member_ref"]) if v["member_ref"] else None
+        member = _by_ref(members, network, v["member_ref"]) if v["member_ref"] else None
         if member is None:
             member, created = member_import(
                 network=network,
-                external_ref="" if v["member_ref"].startswith("#") else v["member_ref"],
+                external_ref=v["member_ref"],
                 display_name=v["member_name"],
                 email=v["email"],
             )
@@ -268,11 +315,14 @@ def listings_import(
             )
             domains[domain.slug] = domain
         fields = {**row.listing_fields, "domain": domain, "member": member}
-        listing = _by_hash_ref(listings, v["ref"])
+        listing = _by_ref(listings, network, v["ref"])
         if listing is None:
-            listing = Listing(network=network, kind=Listing.Kind.KNOW_HOW, created_by=acting)
-            if not v["ref"].startswith("#"):
-                listing.external_ref = v["ref"]
+            listing = Listing(
+                network=network,
+                kind=Listing.Kind.KNOW_HOW,
+                created_by=acting,
+                external_ref=v["ref"],
+            )
             report.created += 1
         elif all(getattr(listing, k) == val for k, val in fields.items()):
             report.unchanged += 1
@@ -299,11 +349,11 @@ def listings_export_rows(network: Network) -> Iterable[dict[str, str]]:
     for listing in qs.iterator(chunk_size=2000):
         member = listing.member
         yield {
-            "member_ref": member.external_ref or f"#{member.pk}",
+            "member_ref": member.external_ref or f"{network.slug}#{member.pk}",
             "member_name": member.display_name,
             "email": member.email,
             "direction": "offre" if listing.direction == Listing.Direction.OFFER else "demande",
-            "ref": listing.external_ref or f"#{listing.pk}",
+            "ref": listing.external_ref or f"{network.slug}#{listing.pk}",
             "title": listing.title,
             "description": listing.description,
             "domain": listing.domain.slug,

@@ -23,6 +23,9 @@ from rers_core.models import (
     CharterAcceptance,
     Connection,
     ContactConsent,
+    Exchange,
+    ExchangeAgreement,
+    ExchangeSession,
     Listing,
     Member,
     Network,
@@ -297,6 +300,11 @@ def member_withdraw(*, member: Member, acting) -> Member:
     require_can_act_for(acting, member)
     user = member.user
     by_self = acting is None or (user is not None and acting.pk == user.pk)
+    if not by_self and member.role == Member.Role.COORDINATOR:
+        # Withdrawing a coordinator for them is for another coordinator, and a network
+        # keeps a coordinator unless that person leaves of their own accord.
+        require_coordinator(acting, member.network)
+        _require_another_coordinator(member)
     now = timezone.now()
 
     ContactConsent.objects.filter(member=member, revoked_at__isnull=True).update(revoked_at=now)
@@ -478,11 +486,22 @@ def member_enrol(
 def _erase_connections_and_reviews(member: Member) -> None:
     """Stop what the person was part of and erase the free text they wrote or received."""
     mine = Connection.objects.filter(Q(requester=member) | Q(offerer=member))
+    from rers_core.services.connections import stop_connection
+
     for connection in mine.filter(status__in=Connection.ACTIVE).select_for_update():
         if connection.can_transition(Connection.Status.CANCELLED):
-            connection.transition(Connection.Status.CANCELLED)
-            connection.save(update_fields=["status", "updated_at"])
+            stop_connection(connection)
     mine.update(message="")
+    # An exchange's title is copied from a listing, and its agreement and sessions are
+    # free text the person co-wrote: none of it may outlive them.
+    theirs = Exchange.objects.filter(participants__member=member)
+    for exchange in theirs:
+        exchange.title = _("Exchange #%d") % exchange.pk
+        exchange.save(update_fields=["title"])
+    ExchangeAgreement.objects.filter(exchange__in=theirs).update(
+        frequency="", place="", schedule="", content="", methods="", evaluation=""
+    )
+    ExchangeSession.objects.filter(exchange__in=theirs).update(note="")
     Review.objects.filter(member=member).update(
         interest="", obstacles="", helpers="", next_steps=""
     )

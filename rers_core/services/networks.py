@@ -160,8 +160,11 @@ def domain_update(
         domain.position = position
     if is_active is not None:
         domain.is_active = is_active
+    renamed = name is not None and Domain.objects.get(pk=domain.pk).name != domain.name
     full_clean(domain)
     domain.save()
+    if renamed:  # the domain's name is searchable text of its listings
+        search.index_listings(domain.listings.exclude(title="").select_related("domain"))
     return domain
 
 

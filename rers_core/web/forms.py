@@ -82,16 +82,19 @@ class TelInput(forms.TextInput):
 
 class SignupForm(PortalForm):
     email = forms.EmailField(
-        label=_("Email"), max_length=150,
+        label=_("Email"),
+        max_length=150,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("You will use it to log in. Other members never see it."),
     )
     password1 = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label=_("Password again"), strip=False,
+        label=_("Password again"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Type the same password, to avoid a typo."),
     )
@@ -178,14 +181,16 @@ CONSENT_AUDIENCE_FIELDS = {
 
 def _display_name_field() -> forms.CharField:
     return forms.CharField(
-        label=_("Name other members will see"), max_length=80,
+        label=_("Name other members will see"),
+        max_length=80,
         help_text=_("A first name or a nickname is enough."),
     )
 
 
 def _presentation_field() -> forms.CharField:
     return forms.CharField(
-        label=_("Your presentation, in your own words"), required=False,
+        label=_("Your presentation, in your own words"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_(
             "What you like, what you know, what you would like to learn. "
@@ -198,15 +203,21 @@ class ConsentForm(PortalForm):
     """Every channel × audience as a checkbox, plus one optional "limited to" note."""
 
     consent_network = forms.MultipleChoiceField(
-        label=_("Members of my network may contact me…"), required=False,
-        choices=CONSENT_CHANNEL_CHOICES, widget=forms.CheckboxSelectMultiple,
+        label=_("Members of my network may contact me…"),
+        required=False,
+        choices=CONSENT_CHANNEL_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
     )
     consent_federated = forms.MultipleChoiceField(
-        label=_("Members of neighbouring networks may contact me…"), required=False,
-        choices=CONSENT_CHANNEL_CHOICES, widget=forms.CheckboxSelectMultiple,
+        label=_("Members of neighbouring networks may contact me…"),
+        required=False,
+        choices=CONSENT_CHANNEL_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
     )
     consent_scope = forms.CharField(
-        label=_("Limited to"), required=False, max_length=300,
+        label=_("Limited to"),
+        required=False,
+        max_length=300,
         help_text=_("Optional, in your words: for example “anyone asking about hospital jobs”."),
     )
 
@@ -234,7 +245,8 @@ class JoinForm(ConsentForm):
     display_name = _display_name_field()
     presentation = _presentation_field()
     accept_charter = forms.BooleanField(
-        label=_("I freely accept the charter"), required=False,
+        label=_("I freely accept the charter"),
+        required=False,
         help_text=_(
             "If you leave this box unticked, you stay a visitor who is discovering the "
             "network; you can accept the charter later."
@@ -244,8 +256,12 @@ class JoinForm(ConsentForm):
     charter = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     field_order = [
-        "display_name", "presentation", "accept_charter", "consent_network",
-        "consent_federated", "consent_scope",
+        "display_name",
+        "presentation",
+        "accept_charter",
+        "consent_network",
+        "consent_federated",
+        "consent_scope",
     ]
 
     def __init__(self, *args: Any, charter: Charter | None, **kwargs: Any) -> None:
@@ -273,8 +289,9 @@ class CharterForm(PortalForm):
     charter = forms.IntegerField(required=False, widget=forms.HiddenInput)
     error_field_aliases = {"charter": "accept"}
 
-    def __init__(self, *args: Any, charter: Charter, on_behalf: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, charter: Charter, on_behalf: bool = False, **kwargs: Any
+    ) -> None:
         self.current_charter = charter
         super().__init__(*args, **kwargs)
         if on_behalf:
@@ -297,20 +314,26 @@ class ProfileForm(PortalForm):
     email = forms.EmailField(label=_("Contact email"), required=False, max_length=254)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40, widget=TelInput)
     other_link = forms.CharField(
-        label=_("Other contact link"), required=False, max_length=300,
+        label=_("Other contact link"),
+        required=False,
+        max_length=300,
         help_text=_("For example a professional network profile."),
     )
 
     @staticmethod
     def initial_from(member: Member) -> dict[str, str]:
-        return {name: getattr(member, name) for name in
-                ("display_name", "presentation", "email", "phone", "other_link")}
+        return {
+            name: getattr(member, name)
+            for name in ("display_name", "presentation", "email", "phone", "other_link")
+        }
 
 
 class MemberRegisterForm(PortalForm):
     display_name = _display_name_field()
     email = forms.EmailField(
-        label=_("Email"), required=False, max_length=150,
+        label=_("Email"),
+        required=False,
+        max_length=150,
         help_text=_(
             "If the person has one: they can then choose a password with “Forgotten "
             "password?” and log in themselves."
@@ -381,30 +404,41 @@ class ListingForm(PortalForm):
         label=_("Domain"), queryset=Domain.objects.none(), empty_label=_("Choose a domain")
     )
     title = forms.CharField(
-        label=_("Title"), max_length=160,
+        label=_("Title"),
+        max_length=160,
         help_text=_("A few words, for example “Preparing a job interview”."),
     )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     modalities = forms.MultipleChoiceField(
-        label=_("How to exchange"), choices=MODALITY_CHOICES, widget=forms.CheckboxSelectMultiple,
+        label=_("How to exchange"),
+        choices=MODALITY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one way to exchange.")},
     )
     setting = forms.ChoiceField(
-        label=_("In person or remote"), choices=Listing.Setting.choices, widget=forms.RadioSelect,
+        label=_("In person or remote"),
+        choices=Listing.Setting.choices,
+        widget=forms.RadioSelect,
         initial=Listing.Setting.IN_PERSON,
     )
     availability = forms.CharField(
-        label=_("Availability"), required=False, max_length=300,
+        label=_("Availability"),
+        required=False,
+        max_length=300,
         help_text=_("For example “Monday mornings”."),
     )
     visibility = forms.ChoiceField(
-        label=_("Visible to"), choices=VISIBILITY_CHOICES, widget=forms.RadioSelect,
+        label=_("Visible to"),
+        choices=VISIBILITY_CHOICES,
+        widget=forms.RadioSelect,
         initial=Listing.Visibility.NETWORK,
     )
     error_field_aliases = {
-        "one_to_one": "modalities", "group": "modalities", "practice_exchange": "modalities",
+        "one_to_one": "modalities",
+        "group": "modalities",
+        "practice_exchange": "modalities",
     }
 
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
@@ -416,18 +450,32 @@ class ListingForm(PortalForm):
     @staticmethod
     def initial_from(listing: Listing) -> dict[str, Any]:
         return {
-            "direction": listing.direction, "kind": listing.kind, "domain": listing.domain_id,
-            "title": listing.title, "description": listing.description,
-            "modalities": listing.modalities, "setting": listing.setting,
-            "availability": listing.availability, "visibility": listing.visibility,
+            "direction": listing.direction,
+            "kind": listing.kind,
+            "domain": listing.domain_id,
+            "title": listing.title,
+            "description": listing.description,
+            "modalities": listing.modalities,
+            "setting": listing.setting,
+            "availability": listing.availability,
+            "visibility": listing.visibility,
         }
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned data as ``listing_create`` / ``listing_update`` take it."""
-        data = {name: self.cleaned_data[name] for name in (
-            "direction", "kind", "domain", "title", "description", "setting", "availability",
-            "visibility",
-        )}
+        data = {
+            name: self.cleaned_data[name]
+            for name in (
+                "direction",
+                "kind",
+                "domain",
+                "title",
+                "description",
+                "setting",
+                "availability",
+                "visibility",
+            )
+        }
         modalities = set(self.cleaned_data["modalities"])
         data.update({name: name in modalities for name, _label in MODALITY_CHOICES})
         return data
@@ -437,15 +485,19 @@ class ListingFilterForm(PortalForm):
     """GET filters of the browse page; invalid values are ignored, never an error page."""
 
     direction = forms.ChoiceField(
-        label=_("Offers or requests"), required=False,
+        label=_("Offers or requests"),
+        required=False,
         choices=[("", _("Both")), *Listing.Direction.choices],
     )
     kind = forms.ChoiceField(
-        label=_("Kind of savoir"), required=False,
+        label=_("Kind of savoir"),
+        required=False,
         choices=[("", _("All kinds")), *Listing.Kind.choices],
     )
     domain = DomainChoiceField(
-        label=_("Domain"), required=False, queryset=Domain.objects.none(),
+        label=_("Domain"),
+        required=False,
+        queryset=Domain.objects.none(),
         empty_label=_("All domains"),
     )
     q = forms.CharField(label=_("Words"), required=False, max_length=200)
@@ -469,7 +521,9 @@ class ProposeForm(PortalForm):
     request = forms.IntegerField(required=False, widget=forms.HiddenInput)
     offer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     message = forms.CharField(
-        label=_("A few words for the other person"), required=False, max_length=1000,
+        label=_("A few words for the other person"),
+        required=False,
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
             "Do not write your contact details here: they are shared only once both of you "
@@ -503,10 +557,14 @@ class ConnectionFilterForm(PortalForm):
     """GET filters of the connections list; a wrong value is dropped, never an error page."""
 
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All")), *Connection.Status.choices],
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *Connection.Status.choices],
     )
     # Set by the link on a member's page in the facilitator area.
-    member = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    member = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
     def filters(self) -> dict[str, Any]:
         self.is_valid()
@@ -515,7 +573,9 @@ class ConnectionFilterForm(PortalForm):
 
 class ExchangeFilterForm(ConnectionFilterForm):
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All")), *Exchange.Status.choices],
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *Exchange.Status.choices],
     )
 
 
@@ -523,27 +583,39 @@ class AgreementForm(PortalForm):
     """The terms of an exchange, written together (contrat d'échange)."""
 
     frequency = forms.CharField(
-        label=_("Frequency"), required=False, max_length=200,
+        label=_("Frequency"),
+        required=False,
+        max_length=200,
         help_text=_("For example “once a week, for a month”."),
     )
     place = forms.CharField(
-        label=_("Place"), required=False, max_length=200,
+        label=_("Place"),
+        required=False,
+        max_length=200,
         help_text=_("For example “the agency's meeting room”, or “by video call”."),
     )
     schedule = forms.CharField(
-        label=_("Days and hours"), required=False, max_length=200,
+        label=_("Days and hours"),
+        required=False,
+        max_length=200,
         help_text=_("For example “Monday, 10 am to noon”."),
     )
     content = forms.CharField(
-        label=_("Content"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Content"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What will be shared, in your own words."),
     )
     methods = forms.CharField(
-        label=_("Methods"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Methods"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("How: showing, doing together, talking, with which material…"),
     )
     evaluation = forms.CharField(
-        label=_("How we will evaluate"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("How we will evaluate"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("How you will know together that the exchange went well."),
     )
 
@@ -562,7 +634,9 @@ class SessionForm(PortalForm):
         error_messages={"invalid": _("Give a date and a time, for example 2025-03-17 10:00.")},
     )
     note = forms.CharField(
-        label=_("Note"), required=False, max_length=300,
+        label=_("Note"),
+        required=False,
+        max_length=300,
         help_text=_("For example “first session: the basics”."),
     )
 
@@ -580,18 +654,23 @@ class ReviewForm(PortalForm):
     """The short review (bilan) after an exchange; only facilitators read it."""
 
     interest = forms.CharField(
-        label=_("What did it bring you?"), required=False,
+        label=_("What did it bring you?"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     obstacles = forms.CharField(
-        label=_("What got in the way?"), required=False,
+        label=_("What got in the way?"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     helpers = forms.CharField(
-        label=_("What helped?"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("What helped?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     next_steps = forms.CharField(
-        label=_("What next? What would you like to learn or share now?"), required=False,
+        label=_("What next? What would you like to learn or share now?"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -599,8 +678,10 @@ class ReviewForm(PortalForm):
     def initial_from(review: Any) -> dict[str, str]:
         if review is None:
             return {}
-        return {name: getattr(review, name) for name in ("interest", "obstacles", "helpers",
-                                                         "next_steps")}
+        return {
+            name: getattr(review, name)
+            for name in ("interest", "obstacles", "helpers", "next_steps")
+        }
 
     def answers(self) -> dict[str, str]:
         return {name: self.cleaned_data[name] for name in self.fields}
@@ -621,21 +702,26 @@ EXCHANGE_KIND_CHOICES = [
 
 class ExchangeCreateForm(PortalForm):
     kind = forms.ChoiceField(
-        label=_("Kind of exchange"), choices=EXCHANGE_KIND_CHOICES, widget=forms.RadioSelect,
+        label=_("Kind of exchange"),
+        choices=EXCHANGE_KIND_CHOICES,
+        widget=forms.RadioSelect,
         initial=Exchange.Kind.COLLECTIVE,
     )
     title = forms.CharField(
-        label=_("Title"), max_length=160,
+        label=_("Title"),
+        max_length=160,
         help_text=_("For example “Workshop: writing a cover letter”."),
     )
     givers = MemberChoicesField(
-        label=_("Who gives (shares their savoir)"), queryset=Member.objects.none(),
+        label=_("Who gives (shares their savoir)"),
+        queryset=Member.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("In a practice exchange or a talk group, choose who leads it."),
         error_messages={"required": _("Choose at least one person who gives.")},
     )
     receivers = MemberChoicesField(
-        label=_("Who receives (comes to learn)"), queryset=Member.objects.none(),
+        label=_("Who receives (comes to learn)"),
+        queryset=Member.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one person who receives.")},
     )
@@ -649,9 +735,11 @@ class ExchangeCreateForm(PortalForm):
         cleaned = super().clean()
         both = set(cleaned.get("givers") or []) & set(cleaned.get("receivers") or [])
         if both:
-            self.add_error("receivers", _(
-                "Each person takes part once, as giver or receiver: %(names)s."
-            ) % {"names": ", ".join(sorted(m.display_name for m in both))})
+            self.add_error(
+                "receivers",
+                _("Each person takes part once, as giver or receiver: %(names)s.")
+                % {"names": ", ".join(sorted(m.display_name for m in both))},
+            )
         return cleaned
 
 
@@ -662,8 +750,10 @@ REPEAT_CHOICES = [
     ("none", _("Does not repeat")),
     ("weekly", _("Every week, on the weekday of the first date")),
     ("fortnightly", _("Every two weeks, on the weekday of the first date")),
-    ("monthly_weekday", _("Every month, on the first such weekday (for example the first "
-                          "Thursday)")),
+    (
+        "monthly_weekday",
+        _("Every month, on the first such weekday (for example the first Thursday)"),
+    ),
     ("monthly", _("Every month, on the same date")),
     ("six_monthly", _("Every six months, on the same date")),
     ("advanced", _("Another rhythm, written as a rule below (advanced)")),
@@ -694,17 +784,21 @@ def repeat_choice(rule: str, first: dt.date) -> tuple[str, str]:
 
 def _date_field(label: Any, **kwargs: Any) -> forms.DateField:
     return forms.DateField(
-        label=label, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        label=label,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Give a date, for example 2026-03-02.")}, **kwargs,
+        error_messages={"invalid": _("Give a date, for example 2026-03-02.")},
+        **kwargs,
     )
 
 
 def _time_field(label: Any, **kwargs: Any) -> forms.TimeField:
     return forms.TimeField(
-        label=label, input_formats=["%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"],
+        label=label,
+        input_formats=["%H:%M", "%H:%M:%S", "%Hh%M", "%Hh"],
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={"invalid": _("Give a time, for example 09:30.")}, **kwargs,
+        error_messages={"invalid": _("Give a time, for example 09:30.")},
+        **kwargs,
     )
 
 
@@ -731,7 +825,8 @@ class EventForm(PortalForm):
         choices=[(value, capfirst(label)) for value, label in Event.Kind.choices],
     )
     title = forms.CharField(
-        label=_("Title"), max_length=160,
+        label=_("Title"),
+        max_length=160,
         help_text=_("For example “Monday drop-in session” or “Workshop: my CV”."),
     )
     description = forms.CharField(
@@ -739,41 +834,63 @@ class EventForm(PortalForm):
     )
     place = forms.CharField(label=_("Address"), required=False, max_length=300)
     online_url = forms.URLField(
-        label=_("Online link"), required=False, max_length=200, assume_scheme="https",
+        label=_("Online link"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
         help_text=_("For a video call, its address."),
     )
     start_date = _date_field(_("Date (the first one, if it repeats)"))
     start_time = _time_field(_("Start time"))
     end_time = _time_field(_("End time"))
     end_date = _date_field(
-        _("End date"), required=False, help_text=_("Only if it ends on another day."),
+        _("End date"),
+        required=False,
+        help_text=_("Only if it ends on another day."),
     )
     repetition = forms.ChoiceField(
-        label=_("Repeats"), choices=REPEAT_CHOICES, widget=forms.RadioSelect, initial="none",
+        label=_("Repeats"),
+        choices=REPEAT_CHOICES,
+        widget=forms.RadioSelect,
+        initial="none",
     )
     advanced_rule = forms.CharField(
-        label=_("Repetition rule (advanced)"), required=False, max_length=300,
-        help_text=_("Only with “another rhythm”: an RFC 5545 rule, for example "
-                    "FREQ=WEEKLY;BYDAY=MO,TH or FREQ=MONTHLY;BYDAY=-1FR."),
+        label=_("Repetition rule (advanced)"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "Only with “another rhythm”: an RFC 5545 rule, for example "
+            "FREQ=WEEKLY;BYDAY=MO,TH or FREQ=MONTHLY;BYDAY=-1FR."
+        ),
     )
     capacity = forms.IntegerField(
-        label=_("Seats"), required=False, min_value=1, max_value=10000,
+        label=_("Seats"),
+        required=False,
+        min_value=1,
+        max_value=10000,
         help_text=_("Empty: no limit. When it is full, people join a waiting list."),
     )
     registration_open = forms.BooleanField(
-        label=_("People can register"), required=False, initial=True,
+        label=_("People can register"),
+        required=False,
+        initial=True,
     )
     visibility = forms.ChoiceField(
         label=_("Visible to"),
         choices=[(value, capfirst(label)) for value, label in Event.Visibility.choices],
-        widget=forms.RadioSelect, initial=Event.Visibility.NETWORK,
+        widget=forms.RadioSelect,
+        initial=Event.Visibility.NETWORK,
     )
     facilitators = MemberChoicesField(
-        label=_("Facilitators in charge"), required=False, queryset=Member.objects.none(),
+        label=_("Facilitators in charge"),
+        required=False,
+        queryset=Member.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
     error_field_aliases = {
-        "starts_at": "start_date", "ends_at": "end_time", "rrule": "advanced_rule",
+        "starts_at": "start_date",
+        "ends_at": "end_time",
+        "rrule": "advanced_rule",
     }
 
     def __init__(self, *args: Any, network: Network, facilitators: Any, **kwargs: Any) -> None:
@@ -787,13 +904,19 @@ class EventForm(PortalForm):
         start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
         repetition, advanced = repeat_choice(event.rrule, start.date())
         return {
-            "kind": event.kind, "title": event.title, "description": event.description,
-            "place": event.place, "online_url": event.online_url,
-            "start_date": start.date(), "start_time": start.time().replace(second=0),
+            "kind": event.kind,
+            "title": event.title,
+            "description": event.description,
+            "place": event.place,
+            "online_url": event.online_url,
+            "start_date": start.date(),
+            "start_time": start.time().replace(second=0),
             "end_date": end.date() if end.date() != start.date() else None,
             "end_time": end.time().replace(second=0),
-            "repetition": repetition, "advanced_rule": advanced,
-            "capacity": event.capacity, "registration_open": event.registration_open,
+            "repetition": repetition,
+            "advanced_rule": advanced,
+            "capacity": event.capacity,
+            "registration_open": event.registration_open,
             "visibility": event.visibility,
             "facilitators": [m.pk for m in event.facilitators.all()],
         }
@@ -807,10 +930,13 @@ class EventForm(PortalForm):
         if repetition == "advanced" and not cleaned.get("advanced_rule"):
             self.add_error("advanced_rule", _("Write the rule, or choose a plain repetition."))
         if repetition == "monthly_weekday" and day.day > 7:
-            self.add_error("repetition", _(
-                "The first date is not the first such weekday of its month: choose that "
-                "date, or another repetition."
-            ))
+            self.add_error(
+                "repetition",
+                _(
+                    "The first date is not the first such weekday of its month: choose that "
+                    "date, or another repetition."
+                ),
+            )
         cleaned["starts_at"] = _local(day, start, self.network.timezone)
         cleaned["ends_at"] = _local(cleaned.get("end_date") or day, end, self.network.timezone)
         if cleaned["ends_at"] <= cleaned["starts_at"]:
@@ -820,16 +946,31 @@ class EventForm(PortalForm):
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned data as ``event_create`` / ``event_update`` take it."""
-        data = {name: self.cleaned_data[name] for name in (
-            "kind", "title", "description", "place", "online_url", "starts_at", "ends_at",
-            "rrule", "capacity", "registration_open", "visibility", "facilitators",
-        )}
+        data = {
+            name: self.cleaned_data[name]
+            for name in (
+                "kind",
+                "title",
+                "description",
+                "place",
+                "online_url",
+                "starts_at",
+                "ends_at",
+                "rrule",
+                "capacity",
+                "registration_open",
+                "visibility",
+                "facilitators",
+            )
+        }
         return data
 
 
 class OccurrenceCancelForm(PortalForm):
     note = forms.CharField(
-        label=_("Reason, shown in the calendar"), required=False, max_length=300,
+        label=_("Reason, shown in the calendar"),
+        required=False,
+        max_length=300,
         help_text=_("For example “public holiday”."),
     )
 
@@ -841,7 +982,9 @@ class OccurrenceMoveForm(PortalForm):
     start_time = _time_field(_("New start time"))
     end_time = _time_field(_("New end time"))
     note = forms.CharField(
-        label=_("Note, shown in the calendar"), required=False, max_length=300,
+        label=_("Note, shown in the calendar"),
+        required=False,
+        max_length=300,
         help_text=_("For example “moved because of the holiday”."),
     )
     error_field_aliases = {"starts_at": "date", "ends_at": "end_time"}
@@ -863,7 +1006,8 @@ class OccurrenceMoveForm(PortalForm):
 
 class RegisterSomeoneForm(PortalForm):
     member = MemberChoiceField(
-        label=_("Person to register"), queryset=Member.objects.none(),
+        label=_("Person to register"),
+        queryset=Member.objects.none(),
         empty_label=_("Choose a person"),
     )
 
@@ -894,18 +1038,23 @@ class TestimonyPublicationForm(PortalForm):
     """The author's consent to publication, changeable at any time."""
 
     publication = forms.ChoiceField(
-        label=_("Publication"), choices=PUBLICATION_CHOICES, widget=forms.RadioSelect,
+        label=_("Publication"),
+        choices=PUBLICATION_CHOICES,
+        widget=forms.RadioSelect,
         initial=Testimony.Publication.PRIVATE,
     )
     first_name = forms.CharField(
-        label=_("First name to show"), required=False, max_length=60,
+        label=_("First name to show"),
+        required=False,
+        max_length=60,
         help_text=_("Only with “published with a first name”."),
     )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if (cleaned.get("publication") == Testimony.Publication.FIRST_NAME
-                and not cleaned.get("first_name")):
+        if cleaned.get("publication") == Testimony.Publication.FIRST_NAME and not cleaned.get(
+            "first_name"
+        ):
             self.add_error("first_name", _("Give the first name to show."))
         return cleaned
 
@@ -914,20 +1063,25 @@ class TestimonyForm(TestimonyPublicationForm):
     """A testimony in its author's own words; facilitators also say whose and about what."""
 
     author = MemberChoiceField(
-        label=_("Whose words"), queryset=Member.objects.none(), empty_label=_("Choose a person"),
+        label=_("Whose words"),
+        queryset=Member.objects.none(),
+        empty_label=_("Choose a person"),
     )
     event = EventChoiceField(
-        label=_("About the event"), required=False, queryset=Event.objects.none(),
+        label=_("About the event"),
+        required=False,
+        queryset=Event.objects.none(),
         empty_label=_("No event in particular"),
     )
     text = forms.CharField(
-        label=_("Testimony"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000,
+        label=_("Testimony"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
         help_text=_("In the person's own words, as they said it."),
     )
     field_order = ["author", "event", "text", "publication", "first_name"]
 
-    def __init__(self, *args: Any, members: Any = None, events: Any = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, members: Any = None, events: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if members is None:  # a member writes their own
             del self.fields["author"]
@@ -944,7 +1098,8 @@ class NewsForm(PortalForm):
     title = forms.CharField(label=_("Title"), max_length=160)
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}))
     published_at = forms.DateTimeField(
-        label=_("Publication date"), required=False,
+        label=_("Publication date"),
+        required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Empty: now. A later date publishes it then."),
@@ -969,18 +1124,25 @@ class ResourceForm(PortalForm):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     url = forms.URLField(
-        label=_("Link"), required=False, max_length=200, assume_scheme="https",
+        label=_("Link"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
         help_text=_("A web page, or leave empty and add a document."),
     )
     document = forms.FileField(
-        label=_("Document"), required=False,
+        label=_("Document"),
+        required=False,
         help_text=_("A file of at most 10 MB (PDF, text, spreadsheet…)."),
     )
     audience = forms.ChoiceField(
-        label=_("Visible to"), choices=[
+        label=_("Visible to"),
+        choices=[
             (Resource.Audience.MEMBERS, _("members of the network only")),
             (Resource.Audience.PUBLIC, _("everyone, even without an account")),
-        ], widget=forms.RadioSelect, initial=Resource.Audience.MEMBERS,
+        ],
+        widget=forms.RadioSelect,
+        initial=Resource.Audience.MEMBERS,
     )
 
     def clean_document(self) -> Any:
@@ -998,11 +1160,13 @@ class ResourceForm(PortalForm):
 
 class ContactForm(PortalForm):
     name = forms.CharField(
-        label=_("Your name"), max_length=120,
+        label=_("Your name"),
+        max_length=120,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
-        label=_("Your email"), max_length=254,
+        label=_("Your email"),
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("To answer you; it is used for nothing else."),
     )
@@ -1012,7 +1176,8 @@ class ContactForm(PortalForm):
     )
     # A trap for robots: people never see it (and its label tells them to leave it empty).
     website = forms.CharField(
-        label=_("Leave this field empty"), required=False,
+        label=_("Leave this field empty"),
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         template_name="rers_core/forms/honeypot_field.html",
     )

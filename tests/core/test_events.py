@@ -194,7 +194,9 @@ def test_reminders_once_only(network, facilitator, django_capture_on_commit_call
         network, facilitator, starts_at=start, ends_at=start + timedelta(hours=1), rrule=""
     )
     member = MemberFactory(network=network)
-    svc.registration_create(event=event, original_start=start, member=member, acting=member.user)
+    svc.registration_create(
+        event=event, original_start=event.starts_at, member=member, acting=member.user
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert svc.reminders_send_due() == 1
     with django_capture_on_commit_callbacks(execute=True):

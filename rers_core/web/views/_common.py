@@ -59,8 +59,12 @@ def get_network(slug: str) -> Network:
 
 
 def render_page(
-    request: HttpRequest, template: str, context: dict[str, Any] | None = None, *,
-    network: Network | None = None, status: int = 200,
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    network: Network | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     """Render with what the layout needs to show the network's navigation."""
     viewer = permissions.membership(request.user, network) if network is not None else None
@@ -116,7 +120,8 @@ class Subject:
             "withdraw": self._url("withdraw", "manage_member_withdraw"),
             "export": (
                 reverse("rers_core:manage_member_export", args=[self.network.slug, self.member.pk])
-                if self.on_behalf else reverse("rers_core:export")
+                if self.on_behalf
+                else reverse("rers_core:export")
             ),
         }
 

@@ -38,9 +38,14 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, _("Your account is ready. Welcome!"))
             return redirect(safe_next(request, home))
-    return render_page(request, "rers_core/accounts/signup.html", {
-        "form": form, "next": safe_next(request, ""),
-    })
+    return render_page(
+        request,
+        "rers_core/accounts/signup.html",
+        {
+            "form": form,
+            "next": safe_next(request, ""),
+        },
+    )
 
 
 class LoginView(auth_views.LoginView):

@@ -92,9 +92,14 @@ def testimonies_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Members' words about the network, published with their consent."""
     network = get_network(slug)
     page = Paginator(testimonies_public(network), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "rers_core/community/testimonies.html", {
-        "page": page,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/community/testimonies.html",
+        {
+            "page": page,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -111,8 +116,12 @@ def manage_testimonies(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             testimony_record(
-                network=network, author=data["author"], text=data["text"], acting=request.user,
-                event=data.get("event"), publication=data["publication"],
+                network=network,
+                author=data["author"],
+                text=data["text"],
+                acting=request.user,
+                event=data.get("event"),
+                publication=data["publication"],
                 first_name=data["first_name"],
             )
         except DomainError as exc:
@@ -121,9 +130,16 @@ def manage_testimonies(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("The testimony is recorded."))
             return redirect("rers_core:manage_testimonies", slug=network.slug)
     page = Paginator(testimony_list(network), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "rers_core/community/manage_testimonies.html", {
-        "form": form, "page": page, "next": request.get_full_path(),
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/community/manage_testimonies.html",
+        {
+            "form": form,
+            "page": page,
+            "next": request.get_full_path(),
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -140,16 +156,26 @@ def testimony_feature_view(request: HttpRequest, slug: str, testimony_id: int) -
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("It is shown on the public page.") if featured
-                         else _("It is no longer shown on the public page."))
-    return redirect(safe_next(request, reverse("rers_core:manage_testimonies",
-                                               args=[network.slug])))
+        messages.success(
+            request,
+            _("It is shown on the public page.")
+            if featured
+            else _("It is no longer shown on the public page."),
+        )
+    return redirect(
+        safe_next(request, reverse("rers_core:manage_testimonies", args=[network.slug]))
+    )
 
 
 def _publication_form(testimony: Testimony, data: Any = None) -> PublicationForm:
-    return PublicationForm(data, prefix=f"t{testimony.pk}", initial={
-        "publication": testimony.publication, "first_name": testimony.first_name,
-    })
+    return PublicationForm(
+        data,
+        prefix=f"t{testimony.pk}",
+        initial={
+            "publication": testimony.publication,
+            "first_name": testimony.first_name,
+        },
+    )
 
 
 @login_required
@@ -164,24 +190,36 @@ def my_testimonies(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             testimony_record(
-                network=subject.network, author=member, text=data["text"], acting=request.user,
-                publication=data["publication"], first_name=data["first_name"],
+                network=subject.network,
+                author=member,
+                text=data["text"],
+                acting=request.user,
+                publication=data["publication"],
+                first_name=data["first_name"],
             )
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, _(
-                "Thank you! The facilitators choose which published testimonies the public "
-                "page shows."
-            ))
+            messages.success(
+                request,
+                _(
+                    "Thank you! The facilitators choose which published testimonies the public "
+                    "page shows."
+                ),
+            )
             return redirect("rers_core:my_testimonies", slug=subject.network.slug)
     testimonies = list(member_testimonies(member))
-    return render_page(request, "rers_core/community/my_testimonies.html", {
-        "subject": subject,
-        "form": form,
-        "rows": [(t, _publication_form(t)) for t in testimonies],
-        "next": request.get_full_path(),
-    }, network=subject.network)
+    return render_page(
+        request,
+        "rers_core/community/my_testimonies.html",
+        {
+            "subject": subject,
+            "form": form,
+            "rows": [(t, _publication_form(t)) for t in testimonies],
+            "next": request.get_full_path(),
+        },
+        network=subject.network,
+    )
 
 
 @login_required
@@ -197,8 +235,10 @@ def testimony_publication(request: HttpRequest, slug: str, testimony_id: int) ->
     if form.is_valid():
         try:
             testimony_set_publication(
-                testimony=testimony, publication=form.cleaned_data["publication"],
-                first_name=form.cleaned_data["first_name"], acting=request.user,
+                testimony=testimony,
+                publication=form.cleaned_data["publication"],
+                first_name=form.cleaned_data["first_name"],
+                acting=request.user,
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -220,12 +260,18 @@ def news_view(request: HttpRequest, slug: str) -> HttpResponse:
     is_facilitator = permissions.is_facilitator(request.user, network)
     page = Paginator(news_list(network), PAGE_SIZE).get_page(request.GET.get("page"))
     scheduled = (
-        list(news_all(network).filter(published_at__gt=timezone.now()))
-        if is_facilitator else []
+        list(news_all(network).filter(published_at__gt=timezone.now())) if is_facilitator else []
     )
-    return render_page(request, "rers_core/community/news.html", {
-        "page": page, "scheduled": scheduled, "is_facilitator": is_facilitator,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/community/news.html",
+        {
+            "page": page,
+            "scheduled": scheduled,
+            "is_facilitator": is_facilitator,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -243,9 +289,15 @@ def news_new(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("The news is published."))
             return redirect("rers_core:news", slug=network.slug)
-    return render_page(request, "rers_core/community/news_form.html", {
-        "form": form, "post": None,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/community/news_form.html",
+        {
+            "form": form,
+            "post": None,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -255,10 +307,15 @@ def news_edit(request: HttpRequest, slug: str, post_id: int) -> HttpResponse:
     network = get_network(slug)
     require_facilitator(request, network)
     post = news_get(network, post_id, include_scheduled=True)
-    form = NewsForm(request.POST or None, time_zone=network.timezone, initial={
-        "title": post.title, "text": post.text,
-        "published_at": timezone.localtime(post.published_at, _zone(network)),
-    })
+    form = NewsForm(
+        request.POST or None,
+        time_zone=network.timezone,
+        initial={
+            "title": post.title,
+            "text": post.text,
+            "published_at": timezone.localtime(post.published_at, _zone(network)),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if v is not None}
         try:
@@ -268,9 +325,15 @@ def news_edit(request: HttpRequest, slug: str, post_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The news is saved."))
             return redirect("rers_core:news", slug=network.slug)
-    return render_page(request, "rers_core/community/news_form.html", {
-        "form": form, "post": post,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/community/news_form.html",
+        {
+            "form": form,
+            "post": post,
+        },
+        network=network,
+    )
 
 
 def _zone(network: Network) -> zoneinfo.ZoneInfo:
@@ -342,11 +405,16 @@ def resources_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Guides, forms and links: public ones for everyone, the others for members."""
     network = get_network(slug)
     viewer = permissions.membership(request.user, network)
-    return render_page(request, "rers_core/community/resources.html", {
-        "resources": list(resource_list(network, request.user)),
-        "is_member": viewer is not None,
-        "is_facilitator": viewer is not None and viewer.is_facilitator,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/community/resources.html",
+        {
+            "resources": list(resource_list(network, request.user)),
+            "is_member": viewer is not None,
+            "is_facilitator": viewer is not None and viewer.is_facilitator,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -364,9 +432,14 @@ def resource_new(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("The resource is added."))
             return redirect("rers_core:resources", slug=network.slug)
-    return render_page(request, "rers_core/community/resource_form.html", {
-        "form": form,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/community/resource_form.html",
+        {
+            "form": form,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -436,9 +509,10 @@ def contact_view(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         key = _throttle_key(request, network)
         if _throttled(key):
-            form.add_error(None, _(
-                "You have sent several messages in a short time. Please try again in an hour."
-            ))
+            form.add_error(
+                None,
+                _("You have sent several messages in a short time. Please try again in an hour."),
+            )
             status = 429
         elif form.is_trap:
             # A robot filled the hidden field: it sees the usual thanks, nothing is kept.
@@ -453,13 +527,23 @@ def contact_view(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_domain_error(exc)
             else:
                 _count_message(key)
-                messages.success(request, _(
-                    "Thank you, your message is sent. The facilitators will answer you by email."
-                ))
+                messages.success(
+                    request,
+                    _(
+                        "Thank you, your message is sent. "
+                        "The facilitators will answer you by email."
+                    ),
+                )
                 return redirect("rers_core:contact", slug=network.slug)
-    return render_page(request, "rers_core/community/contact.html", {
-        "form": form,
-    }, network=network, status=status)
+    return render_page(
+        request,
+        "rers_core/community/contact.html",
+        {
+            "form": form,
+        },
+        network=network,
+        status=status,
+    )
 
 
 @login_required
@@ -471,9 +555,16 @@ def manage_messages(request: HttpRequest, slug: str) -> HttpResponse:
     unhandled_only = request.GET.get("show") != "all"
     qs = contact_message_list(network, unhandled_only=unhandled_only)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "rers_core/community/manage_messages.html", {
-        "page": page, "unhandled_only": unhandled_only, "next": request.get_full_path(),
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/community/manage_messages.html",
+        {
+            "page": page,
+            "unhandled_only": unhandled_only,
+            "next": request.get_full_path(),
+        },
+        network=network,
+    )
 
 
 @login_required

@@ -51,8 +51,7 @@ STATUS_HELP = {
         "Waiting for answers. Nothing is shared until both people accept."
     ),
     Connection.Status.ACCEPTED: gettext_lazy(
-        "Both people accepted: they can reach each other and agree on how their exchange "
-        "will go."
+        "Both people accepted: they can reach each other and agree on how their exchange will go."
     ),
     Connection.Status.AGREED: gettext_lazy("The exchange is agreed: its terms are written."),
     Connection.Status.DONE: gettext_lazy(
@@ -111,7 +110,8 @@ def listing_matching_context(request: HttpRequest, network: Network, listing: Li
         "suggestions": (
             suggestions_for_request(listing) if is_request and (is_own or is_facilitator) else []
         ),
-        "show_suggestions": is_request and (is_own or is_facilitator)
+        "show_suggestions": is_request
+        and (is_own or is_facilitator)
         and listing.status == Listing.Status.OPEN,
         "ask_form": ProposeForm(initial={"offer": listing.pk}) if can_ask_offer else None,
         "help_form": ProposeForm(initial={"request": listing.pk}) if can_help else None,
@@ -137,9 +137,9 @@ def connection_propose_view(request: HttpRequest, slug: str) -> HttpResponse:
     wanted = listing_get(network, request.user, data["request"]) if data["request"] else None
     offer = listing_get(network, request.user, data["offer"]) if data["offer"] else None
     # After a refusal, back to where the person asked from (the listing's page by default).
-    back = safe_next(request, reverse(
-        "rers_core:listing_detail", args=[network.slug, (offer or wanted).pk]
-    ))
+    back = safe_next(
+        request, reverse("rers_core:listing_detail", args=[network.slug, (offer or wanted).pk])
+    )
     try:
         connection = connection_propose(
             request=wanted, offer=offer, message=data["message"], acting=request.user
@@ -148,20 +148,28 @@ def connection_propose_view(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect(back)
     if connection.proposed_by == Connection.Proposer.FACILITATOR:
-        messages.success(request, _(
-            "The connection between %(requester)s and %(offerer)s is proposed. Both are asked; "
-            "nothing is shared until both accept."
-        ) % {"requester": connection.requester.display_name,
-             "offerer": connection.offerer.display_name})
+        messages.success(
+            request,
+            _(
+                "The connection between %(requester)s and %(offerer)s is proposed. Both are asked; "
+                "nothing is shared until both accept."
+            )
+            % {
+                "requester": connection.requester.display_name,
+                "offerer": connection.offerer.display_name,
+            },
+        )
     else:
         other = (
             connection.offerer
             if connection.proposed_by == Connection.Proposer.REQUESTER
             else connection.requester
         )
-        messages.success(request, _(
-            "Your request is sent to %(name)s. Nothing is shared until they accept."
-        ) % {"name": other.display_name})
+        messages.success(
+            request,
+            _("Your request is sent to %(name)s. Nothing is shared until they accept.")
+            % {"name": other.display_name},
+        )
     if request.POST.get("next"):
         return redirect(back)
     return redirect(_connection_url(network, connection))
@@ -184,10 +192,18 @@ def connection_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     if "member" in filters:
         qs = qs.filter(Q(requester_id=filters["member"]) | Q(offerer_id=filters["member"]))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "rers_core/connections/list.html", {
-        "form": form, "page": page, "filtered": bool(filters), "all_of_network":
-        viewer.is_facilitator, "status_help": STATUS_HELP,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/connections/list.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": bool(filters),
+            "all_of_network": viewer.is_facilitator,
+            "status_help": STATUS_HELP,
+        },
+        network=network,
+    )
 
 
 def _side_context(connection: Connection, side: str) -> dict[str, Any]:
@@ -222,31 +238,41 @@ def connection_detail(request: HttpRequest, slug: str, connection_id: int) -> Ht
     sides = [_side_context(connection, s) for s in ("requester", "offerer")]
     mine = next((s for s in sides if s["side"] == my_side), None)
     exchange = _exchange_of(connection)
-    return render_page(request, "rers_core/connections/detail.html", {
-        "connection": connection,
-        "status_help": STATUS_HELP.get(connection.status, ""),
-        "sides": sides,
-        "my_side": my_side,
-        "can_answer": proposed and mine is not None and mine["pending"],
-        # The channels the other person will see, should the viewer accept.
-        "my_consents": [
-            c for c in consents_active(viewer) if c.audience == ContactConsent.Audience.NETWORK
-        ] if my_side else [],
-        "record_sides": [s for s in sides if s["pending"]] if proposed and is_facilitator else [],
-        "contact": contact_for(connection, request.user),
-        "contact_open": connection.status in Connection.CONTACT_OPEN,
-        # Once the exchange exists, cancelling it (on its page) also cancels the connection.
-        "can_cancel": exchange is None
-        and connection.can_transition(Connection.Status.CANCELLED)
-        and (my_side is not None or is_facilitator),
-        "can_relay": is_facilitator and connection.status in Connection.CONTACT_OPEN
-        and connection.relayed_at is None,
-        "exchange": exchange,
-        "can_start_exchange": exchange is None
-        and connection.status == Connection.Status.ACCEPTED
-        and (my_side is not None or is_facilitator),
-        "is_facilitator": is_facilitator,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/connections/detail.html",
+        {
+            "connection": connection,
+            "status_help": STATUS_HELP.get(connection.status, ""),
+            "sides": sides,
+            "my_side": my_side,
+            "can_answer": proposed and mine is not None and mine["pending"],
+            # The channels the other person will see, should the viewer accept.
+            "my_consents": [
+                c for c in consents_active(viewer) if c.audience == ContactConsent.Audience.NETWORK
+            ]
+            if my_side
+            else [],
+            "record_sides": [s for s in sides if s["pending"]]
+            if proposed and is_facilitator
+            else [],
+            "contact": contact_for(connection, request.user),
+            "contact_open": connection.status in Connection.CONTACT_OPEN,
+            # Once the exchange exists, cancelling it (on its page) also cancels the connection.
+            "can_cancel": exchange is None
+            and connection.can_transition(Connection.Status.CANCELLED)
+            and (my_side is not None or is_facilitator),
+            "can_relay": is_facilitator
+            and connection.status in Connection.CONTACT_OPEN
+            and connection.relayed_at is None,
+            "exchange": exchange,
+            "can_start_exchange": exchange is None
+            and connection.status == Connection.Status.ACCEPTED
+            and (my_side is not None or is_facilitator),
+            "is_facilitator": is_facilitator,
+        },
+        network=network,
+    )
 
 
 # --- Actions -------------------------------------------------------------------------------
@@ -279,13 +305,17 @@ def connection_answer_view(request: HttpRequest, slug: str, connection_id: int) 
         if not form.accept:
             messages.success(request, _("The answer “no” is recorded. Thank you for saying so."))
         elif connection.status == Connection.Status.ACCEPTED:
-            messages.success(request, _(
-                "Both people accepted: you can now see how to reach each other below."
-            ) if side is None else _("Both people accepted: contact is now open."))
+            messages.success(
+                request,
+                _("Both people accepted: you can now see how to reach each other below.")
+                if side is None
+                else _("Both people accepted: contact is now open."),
+            )
         else:
-            messages.success(request, _(
-                "The answer “yes” is recorded. We are waiting for the other person's answer."
-            ))
+            messages.success(
+                request,
+                _("The answer “yes” is recorded. We are waiting for the other person's answer."),
+            )
     return redirect(_connection_url(network, connection))
 
 
@@ -321,9 +351,7 @@ def connection_relayed_view(request: HttpRequest, slug: str, connection_id: int)
 @login_required
 @require_POST
 @portal_view
-def connection_start_exchange(
-    request: HttpRequest, slug: str, connection_id: int
-) -> HttpResponse:
+def connection_start_exchange(request: HttpRequest, slug: str, connection_id: int) -> HttpResponse:
     """Start the exchange of a connection both accepted (again: the same exchange)."""
     network, connection = _action(request, slug, connection_id)
     try:

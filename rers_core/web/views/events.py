@@ -153,15 +153,17 @@ def _month_context(request: HttpRequest, network: Network, today: date) -> dict:
     last = date(following.year, following.month, 1) - timedelta(days=1)
     grid_start = first - timedelta(days=first.weekday())
     grid_end = last + timedelta(days=7 - last.weekday())
-    found = _by_day(occurrences(
-        public_events(network), _midnight(grid_start, network), _midnight(grid_end, network)
-    ), network)
+    found = _by_day(
+        occurrences(
+            public_events(network), _midnight(grid_start, network), _midnight(grid_end, network)
+        ),
+        network,
+    )
     days = [grid_start + timedelta(days=n) for n in range((grid_end - grid_start).days)]
     weeks = [
         [
-            Day(day, found.get(day, []), in_month=day.month == month.month,
-                is_today=day == today)
-            for day in days[i:i + 7]
+            Day(day, found.get(day, []), in_month=day.month == month.month, is_today=day == today)
+            for day in days[i : i + 7]
         ]
         for i in range(0, len(days), 7)
     ]
@@ -183,10 +185,14 @@ def _week_context(request: HttpRequest, network: Network, today: date) -> dict:
     if not _plausible(chosen):
         chosen = today
     monday = chosen - timedelta(days=chosen.weekday())
-    found = _by_day(occurrences(
-        public_events(network), _midnight(monday, network),
-        _midnight(monday + timedelta(days=7), network),
-    ), network)
+    found = _by_day(
+        occurrences(
+            public_events(network),
+            _midnight(monday, network),
+            _midnight(monday + timedelta(days=7), network),
+        ),
+        network,
+    )
     days = [monday + timedelta(days=n) for n in range(7)]
     return {
         "week_start": monday,
@@ -201,10 +207,14 @@ def _week_context(request: HttpRequest, network: Network, today: date) -> dict:
 
 def _list_context(network: Network, today: date) -> dict:
     end = today + timedelta(days=LIST_DAYS)
-    found = _by_day(occurrences(
-        public_events(network), max(timezone.now(), _midnight(today, network)),
-        _midnight(end, network),
-    ), network)
+    found = _by_day(
+        occurrences(
+            public_events(network),
+            max(timezone.now(), _midnight(today, network)),
+            _midnight(end, network),
+        ),
+        network,
+    )
     return {
         "days": [Day(day, found[day], is_today=day == today) for day in sorted(found)],
         "list_end": end - timedelta(days=1),
@@ -229,13 +239,18 @@ def calendar_view(request: HttpRequest, slug: str) -> HttpResponse:
         context = _week_context(request, network, today)
     else:
         context = _list_context(network, today)
-    return render_page(request, f"rers_core/calendar/{view}.html", {
-        **context,
-        "view": view,
-        "today": today,
-        "list_days": LIST_DAYS,
-        "show_seats": permissions.membership(request.user, network) is not None,
-    }, network=network)
+    return render_page(
+        request,
+        f"rers_core/calendar/{view}.html",
+        {
+            **context,
+            "view": view,
+            "today": today,
+            "list_days": LIST_DAYS,
+            "show_seats": permissions.membership(request.user, network) is not None,
+        },
+        network=network,
+    )
 
 
 def _event(request: HttpRequest, network: Network, event_id: int) -> Event:
@@ -277,14 +292,24 @@ def event_detail(request: HttpRequest, slug: str, event_id: int) -> HttpResponse
         else:
             upcoming = occurrences([event], event.starts_at, event.ends_at)
     viewer = permissions.membership(request.user, network)
-    return render_page(request, "rers_core/calendar/event_detail.html", {
-        "event": event,
-        "upcoming": upcoming,
-        "show_seats": viewer is not None,
-        "is_facilitator": viewer is not None and viewer.is_facilitator,
-        "facilitators": list(event.facilitators.all()),
-        "repetition": repetition_text(event),
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/calendar/event_detail.html",
+        {
+            "event": event,
+            "upcoming": upcoming,
+            "show_seats": viewer is not None,
+            "is_facilitator": viewer is not None and viewer.is_facilitator,
+            # Names are for the network's members, not for the public.
+            "facilitators": (
+                list(event.facilitators.all())
+                if permissions.can_browse(request.user, network)
+                else []
+            ),
+            "repetition": repetition_text(event),
+        },
+        network=network,
+    )
 
 
 def _occurrence(
@@ -296,20 +321,22 @@ def _occurrence(
 
 
 def _render_occurrence(
-    request: HttpRequest, network: Network, event: Event, occurrence: Occurrence, *,
-    move_form: OccurrenceMoveForm | None = None, register_form: RegisterSomeoneForm | None = None,
+    request: HttpRequest,
+    network: Network,
+    event: Event,
+    occurrence: Occurrence,
+    *,
+    move_form: OccurrenceMoveForm | None = None,
+    register_form: RegisterSomeoneForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     viewer = permissions.membership(request.user, network)
     is_facilitator = viewer is not None and viewer.is_facilitator
     registrations = list(registrations_for(event, occurrence.original_start))
     waiting = [r for r in registrations if r.status == Registration.Status.WAITLISTED]
-    mine = next((r for r in registrations if viewer is not None and r.member_id == viewer.pk),
-                None)
+    mine = next((r for r in registrations if viewer is not None and r.member_id == viewer.pk), None)
     is_over = occurrence.ends_at <= timezone.now()
-    can_register = (
-        not occurrence.cancelled and not is_over and event.registration_open
-    )
+    can_register = not occurrence.cancelled and not is_over and event.registration_open
     context = {
         "event": event,
         "occurrence": occurrence,
@@ -323,25 +350,40 @@ def _render_occurrence(
     }
     if is_facilitator:
         local = occurrence.starts_at.astimezone(_tz(network))
-        context.update({
-            "registrations": registrations,
-            "confirmed": [r for r in registrations if r.status == Registration.Status.CONFIRMED],
-            "waiting": waiting,
-            "register_form": register_form or RegisterSomeoneForm(
-                members=registrable_members(network, [r.member_id for r in registrations])
-            ),
-            "cancel_form": OccurrenceCancelForm(prefix="cancel"),
-            "move_form": move_form or OccurrenceMoveForm(
-                time_zone=network.timezone, prefix="move", initial={
-                    "date": local.date(), "start_time": local.time().replace(second=0),
-                    "end_time": occurrence.ends_at.astimezone(_tz(network)).time().replace(
-                        second=0),
-                },
-            ),
-            "attendance_choices": AttendanceForm.base_fields["attended"].choices,
-        })
-    return render_page(request, "rers_core/calendar/occurrence_detail.html", context,
-                       network=network, status=status)
+        context.update(
+            {
+                "registrations": registrations,
+                "confirmed": [
+                    r for r in registrations if r.status == Registration.Status.CONFIRMED
+                ],
+                "waiting": waiting,
+                "register_form": register_form
+                or RegisterSomeoneForm(
+                    members=registrable_members(network, [r.member_id for r in registrations])
+                ),
+                "cancel_form": OccurrenceCancelForm(prefix="cancel"),
+                "move_form": move_form
+                or OccurrenceMoveForm(
+                    time_zone=network.timezone,
+                    prefix="move",
+                    initial={
+                        "date": local.date(),
+                        "start_time": local.time().replace(second=0),
+                        "end_time": occurrence.ends_at.astimezone(_tz(network))
+                        .time()
+                        .replace(second=0),
+                    },
+                ),
+                "attendance_choices": AttendanceForm.base_fields["attended"].choices,
+            }
+        )
+    return render_page(
+        request,
+        "rers_core/calendar/occurrence_detail.html",
+        context,
+        network=network,
+        status=status,
+    )
 
 
 @portal_view
@@ -367,7 +409,9 @@ def occurrence_register(request: HttpRequest, slug: str, event_id: int, key: str
         target = form.cleaned_data["member"]
     try:
         registration = registration_create(
-            event=event, original_start=occurrence.original_start, member=target,
+            event=event,
+            original_start=occurrence.original_start,
+            member=target,
             acting=request.user,
         )
     except DomainError as exc:
@@ -375,14 +419,18 @@ def occurrence_register(request: HttpRequest, slug: str, event_id: int, key: str
     else:
         waiting = registration.status == Registration.Status.WAITLISTED
         if target.pk != viewer.pk:
-            text = (_("%(name)s is on the waiting list.") if waiting
-                    else _("%(name)s is registered."))
+            text = (
+                _("%(name)s is on the waiting list.") if waiting else _("%(name)s is registered.")
+            )
             messages.success(request, text % {"name": target.display_name})
         elif waiting:
-            messages.info(request, _(
-                "It is full: you are on the waiting list. If a seat becomes free, you get it "
-                "and we tell you by email."
-            ))
+            messages.info(
+                request,
+                _(
+                    "It is full: you are on the waiting list. If a seat becomes free, you get it "
+                    "and we tell you by email."
+                ),
+            )
         else:
             messages.success(request, _("You are registered. See you there!"))
     return redirect(occurrence_url(network, occurrence))
@@ -413,10 +461,15 @@ def registration_cancel_view(request: HttpRequest, slug: str, registration_id: i
         if registration.member.user_id == request.user.pk:
             messages.success(request, _("Your registration is cancelled. Thank you for saying so."))
         else:
-            messages.success(request, _("The registration of %(name)s is cancelled.") % {
-                "name": registration.member.display_name})
-    default = reverse("rers_core:occurrence_detail", args=[
-        network.slug, registration.event_id, occurrence_key(registration.occurrence_start)])
+            messages.success(
+                request,
+                _("The registration of %(name)s is cancelled.")
+                % {"name": registration.member.display_name},
+            )
+    default = reverse(
+        "rers_core:occurrence_detail",
+        args=[network.slug, registration.event_id, occurrence_key(registration.occurrence_start)],
+    )
     return redirect(safe_next(request, default))
 
 
@@ -431,17 +484,26 @@ def registration_attendance(request: HttpRequest, slug: str, registration_id: in
     form = AttendanceForm(request.POST)
     if form.is_valid():
         try:
-            attendance_record(registration=registration, attended=form.value,
-                              acting=request.user)
+            attendance_record(registration=registration, attended=form.value, acting=request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Attendance of %(name)s noted.") % {
-                "name": registration.member.display_name})
+            messages.success(
+                request,
+                _("Attendance of %(name)s noted.") % {"name": registration.member.display_name},
+            )
     else:
         messages.error(request, _("Choose present or absent."))
-    return redirect(reverse("rers_core:occurrence_detail", args=[
-        network.slug, registration.event_id, occurrence_key(registration.occurrence_start)]))
+    return redirect(
+        reverse(
+            "rers_core:occurrence_detail",
+            args=[
+                network.slug,
+                registration.event_id,
+                occurrence_key(registration.occurrence_start),
+            ],
+        )
+    )
 
 
 @login_required
@@ -456,8 +518,12 @@ def occurrence_cancel_view(
     form = OccurrenceCancelForm(request.POST, prefix="cancel")
     if form.is_valid():
         try:
-            occurrence_cancel(event=event, original_start=occurrence.original_start,
-                              acting=request.user, note=form.cleaned_data["note"])
+            occurrence_cancel(
+                event=event,
+                original_start=occurrence.original_start,
+                acting=request.user,
+                note=form.cleaned_data["note"],
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -476,9 +542,12 @@ def occurrence_move_view(request: HttpRequest, slug: str, event_id: int, key: st
     if form.is_valid():
         try:
             occurrence_move(
-                event=event, original_start=occurrence.original_start,
-                starts_at=form.cleaned_data["starts_at"], ends_at=form.cleaned_data["ends_at"],
-                acting=request.user, note=form.cleaned_data["note"],
+                event=event,
+                original_start=occurrence.original_start,
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+                acting=request.user,
+                note=form.cleaned_data["note"],
             )
         except DomainError as exc:
             form.add_domain_error(exc)
@@ -498,8 +567,9 @@ def occurrence_restore_view(
     network, event, occurrence = _occurrence(request, slug, event_id, key)
     require_facilitator(request, network)
     try:
-        occurrence_restore(event=event, original_start=occurrence.original_start,
-                           acting=request.user)
+        occurrence_restore(
+            event=event, original_start=occurrence.original_start, acting=request.user
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -516,8 +586,9 @@ def occurrence_restore_view(
 def event_new(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_network(slug)
     require_facilitator(request, network)
-    form = EventForm(request.POST or None, network=network,
-                     facilitators=facilitator_choices(network))
+    form = EventForm(
+        request.POST or None, network=network, facilitators=facilitator_choices(network)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             event = event_create(network=network, acting=request.user, **form.service_fields())
@@ -526,9 +597,15 @@ def event_new(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("The event is in the calendar."))
             return redirect("rers_core:event_detail", slug=network.slug, event_id=event.pk)
-    return render_page(request, "rers_core/calendar/event_form.html", {
-        "form": form, "event": None,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/calendar/event_form.html",
+        {
+            "form": form,
+            "event": None,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -541,9 +618,12 @@ def event_edit(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
     if event.cancelled_at is not None:
         messages.error(request, _("This event is cancelled; schedule a new one instead."))
         return redirect("rers_core:event_detail", slug=network.slug, event_id=event.pk)
-    form = EventForm(request.POST or None, network=network,
-                     facilitators=facilitator_choices(network),
-                     initial=EventForm.initial_from(event))
+    form = EventForm(
+        request.POST or None,
+        network=network,
+        facilitators=facilitator_choices(network),
+        initial=EventForm.initial_from(event),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             event_update(event=event, acting=request.user, **form.service_fields())
@@ -552,9 +632,15 @@ def event_edit(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The event is saved."))
             return redirect("rers_core:event_detail", slug=network.slug, event_id=event.pk)
-    return render_page(request, "rers_core/calendar/event_form.html", {
-        "form": form, "event": event,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/calendar/event_form.html",
+        {
+            "form": form,
+            "event": event,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -584,17 +670,22 @@ def my_registrations(request: HttpRequest, slug: str) -> HttpResponse:
     subject = resolve_subject(request, slug, None)
     member = subject.member
     token = calendar_token_for(member)
-    return render_page(request, "rers_core/calendar/my_registrations.html", {
-        "subject": subject,
-        "rows": registrations_with_occurrences(member_registrations(member)),
-        "feed_url": request.build_absolute_uri(
-            reverse("rers_core:member_feed", args=[subject.network.slug, token.token])
-        ),
-        "network_feed_url": request.build_absolute_uri(
-            reverse("rers_core:network_feed", args=[subject.network.slug])
-        ),
-        "next": request.get_full_path(),
-    }, network=subject.network)
+    return render_page(
+        request,
+        "rers_core/calendar/my_registrations.html",
+        {
+            "subject": subject,
+            "rows": registrations_with_occurrences(member_registrations(member)),
+            "feed_url": request.build_absolute_uri(
+                reverse("rers_core:member_feed", args=[subject.network.slug, token.token])
+            ),
+            "network_feed_url": request.build_absolute_uri(
+                reverse("rers_core:network_feed", args=[subject.network.slug])
+            ),
+            "next": request.get_full_path(),
+        },
+        network=subject.network,
+    )
 
 
 @login_required
@@ -603,10 +694,13 @@ def my_registrations(request: HttpRequest, slug: str) -> HttpResponse:
 def calendar_token_regenerate_view(request: HttpRequest, slug: str) -> HttpResponse:
     subject = resolve_subject(request, slug, None)
     calendar_token_regenerate(member=subject.member, acting=request.user)
-    messages.success(request, _(
-        "Your calendar has a new address. The old one no longer works: update it in your "
-        "calendar application."
-    ))
+    messages.success(
+        request,
+        _(
+            "Your calendar has a new address. The old one no longer works: update it in your "
+            "calendar application."
+        ),
+    )
     return redirect("rers_core:my_registrations", slug=subject.network.slug)
 
 
@@ -627,13 +721,17 @@ def member_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     member = member_for_calendar_token(token)
     if member.network_id != network.pk:
         raise NotFound(_("This calendar address does not exist (any more)."))
-    return _ics(member_calendar(member, site_url=_site_url(request)),
-                f"{network.slug}-my-registrations.ics", private=True)
+    return _ics(
+        member_calendar(member, site_url=_site_url(request)),
+        f"{network.slug}-my-registrations.ics",
+        private=True,
+    )
 
 
 @portal_view
 def network_feed(request: HttpRequest, slug: str) -> HttpResponse:
     """The network's public calendar as iCalendar."""
     network = get_network(slug)
-    return _ics(network_calendar(network, site_url=_site_url(request)),
-                f"{network.slug}.ics", private=False)
+    return _ics(
+        network_calendar(network, site_url=_site_url(request)), f"{network.slug}.ics", private=False
+    )

@@ -70,15 +70,26 @@ def exchange_list_view(request: HttpRequest, slug: str) -> HttpResponse:
     if "member" in filters:
         qs = qs.filter(participants__member_id=filters["member"]).distinct()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "rers_core/exchanges/list.html", {
-        "form": form, "page": page, "filtered": bool(filters),
-        "all_of_network": viewer.is_facilitator,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/exchanges/list.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": bool(filters),
+            "all_of_network": viewer.is_facilitator,
+        },
+        network=network,
+    )
 
 
 def _render_detail(
-    request: HttpRequest, network: Network, exchange: Exchange, *,
-    agreement_form: AgreementForm | None = None, session_form: SessionForm | None = None,
+    request: HttpRequest,
+    network: Network,
+    exchange: Exchange,
+    *,
+    agreement_form: AgreementForm | None = None,
+    session_form: SessionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     viewer = own_membership(request, network)
@@ -86,32 +97,45 @@ def _render_detail(
     mine = next((p for p in participants if p.member_id == viewer.pk), None)
     is_facilitator = viewer.is_facilitator
     is_open = exchange.status in OPEN
-    reviews = list(review_list(network).filter(exchange=exchange)) if (
-        is_facilitator or mine is not None) else []
-    my_review = next((r for r in reviews if mine is not None and r.member_id == mine.member_id),
-                     None)
-    return render_page(request, "rers_core/exchanges/detail.html", {
-        "exchange": exchange,
-        "agreement": exchange.agreement,
-        "givers": [p for p in participants if p.role == Participant.Role.GIVER],
-        "receivers": [p for p in participants if p.role == Participant.Role.RECEIVER],
-        "participants": participants,
-        "mine": mine,
-        "is_facilitator": is_facilitator,
-        "is_open": is_open,
-        "agreement_form": agreement_form or (
-            AgreementForm(initial=AgreementForm.initial_from(exchange.agreement))
-            if is_open else None
-        ),
-        "session_form": session_form or (
-            SessionForm(time_zone=network.timezone) if is_open else None
-        ),
-        "sessions": list(exchange.sessions.all()),
-        "to_confirm": [p for p in participants if p.agreed_at is None] if is_facilitator else [],
-        # Only facilitators read the reviews; a participant sees whether theirs is given.
-        "reviews": reviews if is_facilitator else [],
-        "my_review": my_review,
-    }, network=network, status=status)
+    reviews = (
+        list(review_list(network).filter(exchange=exchange))
+        if (is_facilitator or mine is not None)
+        else []
+    )
+    my_review = next(
+        (r for r in reviews if mine is not None and r.member_id == mine.member_id), None
+    )
+    return render_page(
+        request,
+        "rers_core/exchanges/detail.html",
+        {
+            "exchange": exchange,
+            "agreement": exchange.agreement,
+            "givers": [p for p in participants if p.role == Participant.Role.GIVER],
+            "receivers": [p for p in participants if p.role == Participant.Role.RECEIVER],
+            "participants": participants,
+            "mine": mine,
+            "is_facilitator": is_facilitator,
+            "is_open": is_open,
+            "agreement_form": agreement_form
+            or (
+                AgreementForm(initial=AgreementForm.initial_from(exchange.agreement))
+                if is_open
+                else None
+            ),
+            "session_form": session_form
+            or (SessionForm(time_zone=network.timezone) if is_open else None),
+            "sessions": list(exchange.sessions.all()),
+            "to_confirm": [p for p in participants if p.agreed_at is None]
+            if is_facilitator
+            else [],
+            # Only facilitators read the reviews; a participant sees whether theirs is given.
+            "reviews": reviews if is_facilitator else [],
+            "my_review": my_review,
+        },
+        network=network,
+        status=status,
+    )
 
 
 def _exchange(request: HttpRequest, slug: str, exchange_id: int) -> tuple[Network, Exchange]:
@@ -140,9 +164,9 @@ def exchange_agreement(request: HttpRequest, slug: str, exchange_id: int) -> Htt
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, _(
-                "The agreement is saved. Each participant now confirms it."
-            ))
+            messages.success(
+                request, _("The agreement is saved. Each participant now confirms it.")
+            )
             return redirect(_exchange_url(network, exchange))
     return _render_detail(request, network, exchange, agreement_form=form)
 
@@ -151,13 +175,17 @@ def exchange_agreement(request: HttpRequest, slug: str, exchange_id: int) -> Htt
 @require_POST
 @portal_view
 def exchange_confirm(request: HttpRequest, slug: str, exchange_id: int) -> HttpResponse:
-    """"I agree with these terms"; a facilitator may record it for a participant (``member``)."""
+    """ "I agree with these terms"; a facilitator may record it for a participant (``member``)."""
     network, exchange = _exchange(request, slug, exchange_id)
     member: Member | None = None
     if request.POST.get("member"):
         member = next(
-            (p.member for p in exchange.participants.all()
-             if str(p.member_id) == request.POST["member"]), None,
+            (
+                p.member
+                for p in exchange.participants.all()
+                if str(p.member_id) == request.POST["member"]
+            ),
+            None,
         )
         if member is None:
             messages.error(request, _("This person does not take part in the exchange."))
@@ -170,9 +198,9 @@ def exchange_confirm(request: HttpRequest, slug: str, exchange_id: int) -> HttpR
         if exchange.status == Exchange.Status.AGREED:
             messages.success(request, _("Everyone agrees: the exchange is agreed."))
         else:
-            messages.success(request, _(
-                "The agreement is confirmed. We are waiting for the other participants."
-            ))
+            messages.success(
+                request, _("The agreement is confirmed. We are waiting for the other participants.")
+            )
     return redirect(_exchange_url(network, exchange))
 
 
@@ -211,9 +239,10 @@ def _simple_action(service: Callable[..., Exchange], done: str | Promise) -> Cal
     return view
 
 
-exchange_complete_view = _simple_action(exchange_complete, gettext_lazy(
-    "The exchange took place. Each participant is now asked for a short review."
-))
+exchange_complete_view = _simple_action(
+    exchange_complete,
+    gettext_lazy("The exchange took place. Each participant is now asked for a short review."),
+)
 exchange_cancel_view = _simple_action(exchange_cancel, gettext_lazy("The exchange is cancelled."))
 
 
@@ -238,7 +267,8 @@ def exchange_review(request: HttpRequest, slug: str, exchange_id: int) -> HttpRe
     on_behalf = participant is not None and participant.member_id != viewer.pk
     review = (
         review_list(network).filter(exchange=exchange, member_id=participant.member_id).first()
-        if participant is not None else None
+        if participant is not None
+        else None
     )
     form = None
     if participant is not None and exchange.status == Exchange.Status.DONE:
@@ -246,27 +276,34 @@ def exchange_review(request: HttpRequest, slug: str, exchange_id: int) -> HttpRe
         if request.method == "POST" and form.is_valid():
             try:
                 review_submit(
-                    exchange=exchange, member=participant.member if on_behalf else None,
-                    acting=request.user, **form.answers(),
+                    exchange=exchange,
+                    member=participant.member if on_behalf else None,
+                    acting=request.user,
+                    **form.answers(),
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)
             else:
-                messages.success(request, _(
-                    "Thank you: the review is saved. Only the facilitators read it."
-                ))
+                messages.success(
+                    request, _("Thank you: the review is saved. Only the facilitators read it.")
+                )
                 return redirect(_exchange_url(network, exchange))
     elif request.method == "POST":
         messages.error(request, _("A review is given once the exchange is done."))
         return redirect(_exchange_url(network, exchange))
-    return render_page(request, "rers_core/exchanges/review.html", {
-        "exchange": exchange,
-        "participant": participant,
-        "participants": participants,
-        "on_behalf": on_behalf,
-        "review": review,
-        "form": form,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/exchanges/review.html",
+        {
+            "exchange": exchange,
+            "participant": participant,
+            "participants": participants,
+            "on_behalf": on_behalf,
+            "review": review,
+            "form": form,
+        },
+        network=network,
+    )
 
 
 # --- Facilitator area ------------------------------------------------------------------------
@@ -285,19 +322,28 @@ def manage_exchange_new(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             exchange = exchange_create(
-                network=network, kind=data["kind"], title=data["title"],
-                givers=data["givers"], receivers=data["receivers"], acting=request.user,
+                network=network,
+                kind=data["kind"],
+                title=data["title"],
+                givers=data["givers"],
+                receivers=data["receivers"],
+                acting=request.user,
             )
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, _(
-                "The exchange is created. Write its terms with the participants."
-            ))
+            messages.success(
+                request, _("The exchange is created. Write its terms with the participants.")
+            )
             return redirect(_exchange_url(network, exchange))
-    return render_page(request, "rers_core/exchanges/new.html", {
-        "form": form,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/exchanges/new.html",
+        {
+            "form": form,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -310,6 +356,13 @@ def manage_reviews(request: HttpRequest, slug: str) -> HttpResponse:
     submitted = qs.filter(submitted_at__isnull=False).order_by("-submitted_at", "-id")
     page = Paginator(submitted, PAGE_SIZE).get_page(request.GET.get("page"))
     waiting = qs.filter(submitted_at__isnull=True).order_by("-requested_at", "-id")
-    return render_page(request, "rers_core/manage/reviews.html", {
-        "page": page, "waiting": list(waiting[:50]), "waiting_count": waiting.count(),
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/manage/reviews.html",
+        {
+            "page": page,
+            "waiting": list(waiting[:50]),
+            "waiting_count": waiting.count(),
+        },
+        network=network,
+    )

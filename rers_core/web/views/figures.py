@@ -100,14 +100,19 @@ def figures_view(request: HttpRequest, slug: str) -> HttpResponse:
     require_facilitator(request, network)
     month = _chosen_month(request, network)
     values = monthly_figures(network, month)
-    return render_page(request, "rers_core/figures/month.html", {
-        "month": month,
-        "month_start": _month_start(month),
-        "rows": [(key, label, values[key]) for key, label in figure_labels()],
-        "previous": month.previous(),
-        "following": month.next(),
-        "is_current": month == _current_month(network),
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/figures/month.html",
+        {
+            "month": month,
+            "month_start": _month_start(month),
+            "rows": [(key, label, values[key]) for key, label in figure_labels()],
+            "previous": month.previous(),
+            "following": month.next(),
+            "is_current": month == _current_month(network),
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -171,15 +176,26 @@ def build_chart(key: str, label: str, series: list[tuple[Month, dict[str, int]]]
         value = figures[key]
         height = round(plot_height * value / highest, 1) if highest else 0
         x = round(CHART_LEFT + index * slot + slot * 0.15, 1)
-        bars.append(Bar(
-            month=_month_start(month), value=value, x=x,
-            y=round(CHART_TOP + plot_height - height, 1), width=round(slot * 0.7, 1),
-            height=height, label_x=round(CHART_LEFT + index * slot + slot / 2, 1),
-        ))
+        bars.append(
+            Bar(
+                month=_month_start(month),
+                value=value,
+                x=x,
+                y=round(CHART_TOP + plot_height - height, 1),
+                width=round(slot * 0.7, 1),
+                height=height,
+                label_x=round(CHART_LEFT + index * slot + slot / 2, 1),
+            )
+        )
     return Chart(
-        key=key, label=label, bars=bars, highest=highest, lowest=min(values, default=0),
+        key=key,
+        label=label,
+        bars=bars,
+        highest=highest,
+        lowest=min(values, default=0),
         latest=values[-1] if values else 0,
-        first=_month_start(series[0][0]), last=_month_start(series[-1][0]),
+        first=_month_start(series[0][0]),
+        last=_month_start(series[-1][0]),
     )
 
 
@@ -191,15 +207,26 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     _require_coordinator(request, network)
     series = _last_months(network)
     labels = figure_labels()
-    return render_page(request, "rers_core/figures/dashboard.html", {
-        "charts": [build_chart(key, label, series) for key, label in labels],
-        "labels": labels,
-        "table": [(_month_start(month), [values[key] for key, _l in labels])
-                  for month, values in series],
-        "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT,
-                  "baseline": CHART_HEIGHT - CHART_BOTTOM,
-                  "label_y": CHART_HEIGHT - 6, "left": CHART_LEFT},
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/figures/dashboard.html",
+        {
+            "charts": [build_chart(key, label, series) for key, label in labels],
+            "labels": labels,
+            "table": [
+                (_month_start(month), [values[key] for key, _l in labels])
+                for month, values in series
+            ],
+            "chart": {
+                "width": CHART_WIDTH,
+                "height": CHART_HEIGHT,
+                "baseline": CHART_HEIGHT - CHART_BOTTOM,
+                "label_y": CHART_HEIGHT - 6,
+                "left": CHART_LEFT,
+            },
+        },
+        network=network,
+    )
 
 
 @login_required

@@ -46,9 +46,15 @@ PAGE_SIZE = 20
 
 def _charter_required(request: HttpRequest, network: Network, *, subject=None) -> HttpResponse:
     """Visitors (and outsiders) are told what to do instead of seeing an empty page."""
-    return render_page(request, "rers_core/charter_required.html", {
-        "subject": subject,
-    }, network=network, status=403)
+    return render_page(
+        request,
+        "rers_core/charter_required.html",
+        {
+            "subject": subject,
+        },
+        network=network,
+        status=403,
+    )
 
 
 @login_required
@@ -66,9 +72,16 @@ def listing_browse(request: HttpRequest, slug: str) -> HttpResponse:
     if "q" in filters:
         qs = listing_text_filter(qs, filters["q"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "rers_core/listings.html", {
-        "form": form, "page": page, "filtered": bool(filters),
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/listings.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": bool(filters),
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -78,13 +91,18 @@ def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
     if not permissions.can_browse(request.user, network):
         return _charter_required(request, network)
     listing = listing_get(network, request.user, listing_id)
-    return render_page(request, "rers_core/listing_detail.html", {
-        "listing": listing,
-        "can_edit": permissions.can_act_for(request.user, listing.member),
-        "next": request.get_full_path(),
-        # Suggestions, "ask to be put in contact", "I can help" (see views.connections).
-        **listing_matching_context(request, network, listing),
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/listing_detail.html",
+        {
+            "listing": listing,
+            "can_edit": permissions.can_act_for(request.user, listing.member),
+            "next": request.get_full_path(),
+            # Suggestions, "ask to be put in contact", "I can help" (see views.connections).
+            **listing_matching_context(request, network, listing),
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -103,9 +121,16 @@ def listing_new(request: HttpRequest, slug: str, member_id: int | None = None) -
         else:
             messages.success(request, _("The listing is published."))
             return redirect(subject.urls["listings"])
-    return render_page(request, "rers_core/listing_form.html", {
-        "form": form, "subject": subject, "listing": None,
-    }, network=subject.network)
+    return render_page(
+        request,
+        "rers_core/listing_form.html",
+        {
+            "form": form,
+            "subject": subject,
+            "listing": None,
+        },
+        network=subject.network,
+    )
 
 
 def _owned_listing(request: HttpRequest, slug: str, listing_id: int) -> tuple[Network, Listing]:
@@ -144,10 +169,17 @@ def listing_edit(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
         else:
             messages.success(request, _("The listing is saved."))
             return redirect(_return_url(request, listing))
-    return render_page(request, "rers_core/listing_form.html", {
-        "form": form, "listing": listing, "next": safe_next(request, ""),
-        "on_behalf": listing.member.user_id != request.user.pk,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/listing_form.html",
+        {
+            "form": form,
+            "listing": listing,
+            "next": safe_next(request, ""),
+            "on_behalf": listing.member.user_id != request.user.pk,
+        },
+        network=network,
+    )
 
 
 def _status_view(

@@ -40,9 +40,15 @@ def manage_members(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_bound and form.is_valid():
         qs = member_text_filter(qs, form.cleaned_data["q"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "rers_core/manage/members.html", {
-        "form": form, "page": page,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/manage/members.html",
+        {
+            "form": form,
+            "page": page,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -59,14 +65,23 @@ def manage_member_new(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            messages.success(request, _(
-                "%(name)s is registered as a visitor. Read the charter together to make them "
-                "a member."
-            ) % {"name": member.display_name})
+            messages.success(
+                request,
+                _(
+                    "%(name)s is registered as a visitor. Read the charter together to make them "
+                    "a member."
+                )
+                % {"name": member.display_name},
+            )
             return redirect("rers_core:manage_member", slug=network.slug, member_id=member.pk)
-    return render_page(request, "rers_core/manage/member_new.html", {
-        "form": form,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/manage/member_new.html",
+        {
+            "form": form,
+        },
+        network=network,
+    )
 
 
 @login_required

@@ -53,18 +53,23 @@ def member_space(request: HttpRequest, slug: str, member_id: int | None = None) 
             messages.success(request, _("The profile is saved."))
             return redirect(subject.urls["space"])
     charter = charter_current(subject.network)
-    return render_page(request, "rers_core/member_space.html", {
-        "subject": subject,
-        "member": member,
-        "form": form,
-        "charter": charter,
-        "charter_accepted": has_accepted_current_charter(member),
-        "consents": consents_active(member),
-        "listings": member_listings(member),
-        "reciprocity": reciprocity(member),
-        "role_form": RoleForm(initial={"role": member.role}) if subject.on_behalf else None,
-        "next": request.get_full_path(),
-    }, network=subject.network)
+    return render_page(
+        request,
+        "rers_core/member_space.html",
+        {
+            "subject": subject,
+            "member": member,
+            "form": form,
+            "charter": charter,
+            "charter_accepted": has_accepted_current_charter(member),
+            "consents": consents_active(member),
+            "listings": member_listings(member),
+            "reciprocity": reciprocity(member),
+            "role_form": RoleForm(initial={"role": member.role}) if subject.on_behalf else None,
+            "next": request.get_full_path(),
+        },
+        network=subject.network,
+    )
 
 
 @login_required
@@ -79,30 +84,45 @@ def consents(request: HttpRequest, slug: str, member_id: int | None = None) -> H
     if request.method == "POST" and form.is_valid():
         try:
             consent_set(
-                member=member, choices=form.consent_choices(),
-                scope=form.cleaned_data["consent_scope"], acting=request.user,
+                member=member,
+                choices=form.consent_choices(),
+                scope=form.cleaned_data["consent_scope"],
+                acting=request.user,
             )
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
             messages.success(request, _("The contact choices are saved."))
             return redirect(subject.urls["consents"])
-    return render_page(request, "rers_core/consents.html", {
-        "subject": subject, "member": member, "form": form,
-        "history": consent_history(member),
-    }, network=subject.network)
+    return render_page(
+        request,
+        "rers_core/consents.html",
+        {
+            "subject": subject,
+            "member": member,
+            "form": form,
+            "history": consent_history(member),
+        },
+        network=subject.network,
+    )
 
 
 @login_required
 @portal_view
 def my_listings(request: HttpRequest, slug: str) -> HttpResponse:
     subject = resolve_subject(request, slug, None)
-    return render_page(request, "rers_core/my_listings.html", {
-        "subject": subject, "member": subject.member,
-        "listings": member_listings(subject.member),
-        "can_post": subject.member.status == Member.Status.MEMBER,
-        "next": request.get_full_path(),
-    }, network=subject.network)
+    return render_page(
+        request,
+        "rers_core/my_listings.html",
+        {
+            "subject": subject,
+            "member": subject.member,
+            "listings": member_listings(subject.member),
+            "can_post": subject.member.status == Member.Status.MEMBER,
+            "next": request.get_full_path(),
+        },
+        network=subject.network,
+    )
 
 
 @login_required
@@ -122,21 +142,35 @@ def withdraw(request: HttpRequest, slug: str, member_id: int | None = None) -> H
             form.add_domain_error(exc)
         else:
             if not is_self:
-                messages.success(request, _(
-                    "%(name)s has left the network; their personal data is erased."
-                ) % {"name": name})
+                messages.success(
+                    request,
+                    _("%(name)s has left the network; their personal data is erased.")
+                    % {"name": name},
+                )
                 return redirect("rers_core:manage_members", slug=subject.network.slug)
             if not account_exists(user_id):
                 logout(request)
                 return redirect("rers_core:goodbye")
-            messages.success(request, _(
-                "You have left %(network)s; your personal data there is erased. Your account "
-                "stays for your other networks."
-            ) % {"network": subject.network.name})
+            messages.success(
+                request,
+                _(
+                    "You have left %(network)s; your personal data there is erased. Your account "
+                    "stays for your other networks."
+                )
+                % {"network": subject.network.name},
+            )
             return redirect("rers_core:home")
-    return render_page(request, "rers_core/withdraw.html", {
-        "subject": subject, "member": member, "form": form, "is_self": is_self,
-    }, network=subject.network)
+    return render_page(
+        request,
+        "rers_core/withdraw.html",
+        {
+            "subject": subject,
+            "member": member,
+            "form": form,
+            "is_self": is_self,
+        },
+        network=subject.network,
+    )
 
 
 @login_required

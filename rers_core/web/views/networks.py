@@ -25,22 +25,31 @@ def home(request: HttpRequest) -> HttpResponse:
     networks = list(network_list()[:2])
     if len(networks) == 1:
         return redirect("rers_core:network", slug=networks[0].slug)
-    return render_page(request, "rers_core/home.html", {
-        "networks": network_list(),
-        "memberships": user_memberships(request.user),
-    })
+    return render_page(
+        request,
+        "rers_core/home.html",
+        {
+            "networks": network_list(),
+            "memberships": user_memberships(request.user),
+        },
+    )
 
 
 @portal_view
 def network_detail(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_network(slug)
     viewer = permissions.membership(request.user, network)
-    return render_page(request, "rers_core/network.html", {
-        "charter": charter_current(network),
-        "needs_charter": viewer is not None and not has_accepted_current_charter(viewer),
-        # Latest news and next events (see views.community).
-        **home_context(network),
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/network.html",
+        {
+            "charter": charter_current(network),
+            "needs_charter": viewer is not None and not has_accepted_current_charter(viewer),
+            # Latest news and next events (see views.community).
+            **home_context(network),
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -61,10 +70,14 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             member = member_onboard(
-                network=network, user=request.user, display_name=data["display_name"],
+                network=network,
+                user=request.user,
+                display_name=data["display_name"],
                 presentation=data["presentation"],
-                accept_charter=bool(data.get("accept_charter")), charter=charter,
-                consents=form.consent_choices(), consent_scope=data["consent_scope"],
+                accept_charter=bool(data.get("accept_charter")),
+                charter=charter,
+                consents=form.consent_choices(),
+                consent_scope=data["consent_scope"],
                 acting=request.user,
             )
         except DomainError as exc:
@@ -72,18 +85,27 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             if member.status == Member.Status.MEMBER:
                 messages.success(
-                    request, _("Welcome! You are now a member of %(network)s.")
-                    % {"network": network.name},
+                    request,
+                    _("Welcome! You are now a member of %(network)s.") % {"network": network.name},
                 )
             else:
-                messages.info(request, _(
-                    "You are a visitor discovering the network. Accept the charter whenever "
-                    "you are ready to become a member."
-                ))
+                messages.info(
+                    request,
+                    _(
+                        "You are a visitor discovering the network. Accept the charter whenever "
+                        "you are ready to become a member."
+                    ),
+                )
             return redirect("rers_core:me", slug=network.slug)
-    return render_page(request, "rers_core/join.html", {
-        "form": form, "charter": charter,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/join.html",
+        {
+            "form": form,
+            "charter": charter,
+        },
+        network=network,
+    )
 
 
 @login_required
@@ -97,7 +119,9 @@ def charter(request: HttpRequest, slug: str, member_id: int | None = None) -> Ht
     form = None
     if current is not None and not accepted:
         form = CharterForm(
-            request.POST or None, charter=current, on_behalf=subject.on_behalf,
+            request.POST or None,
+            charter=current,
+            on_behalf=subject.on_behalf,
             initial={"charter": current.pk},
         )
         if request.method == "POST" and form.is_valid():
@@ -108,6 +132,14 @@ def charter(request: HttpRequest, slug: str, member_id: int | None = None) -> Ht
             else:
                 messages.success(request, _("The charter is accepted. Thank you!"))
                 return redirect(subject.urls["space"])
-    return render_page(request, "rers_core/charter.html", {
-        "subject": subject, "charter": current, "accepted": accepted, "form": form,
-    }, network=subject.network)
+    return render_page(
+        request,
+        "rers_core/charter.html",
+        {
+            "subject": subject,
+            "charter": current,
+            "accepted": accepted,
+            "form": form,
+        },
+        network=subject.network,
+    )

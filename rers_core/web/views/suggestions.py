@@ -24,8 +24,7 @@ from rers_core.web.views._common import (
 )
 
 PAGE_SIZE = 20
-UNMET_CSV_COLUMNS = ["request_id", "ref", "title", "domain", "age_days", "created_at",
-                     "best_score"]
+UNMET_CSV_COLUMNS = ["request_id", "ref", "title", "domain", "age_days", "created_at", "best_score"]
 # Sort links of the unmet-requests report, in the order shown.
 UNMET_SORTS = [
     ("age", _("oldest first")),
@@ -43,9 +42,15 @@ def suggested_connections_view(request: HttpRequest, slug: str) -> HttpResponse:
     require_facilitator(request, network)
     rows = suggested_connections(network)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "rers_core/suggestions/suggested.html", {
-        "page": page, "next": request.get_full_path(),
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/suggestions/suggested.html",
+        {
+            "page": page,
+            "next": request.get_full_path(),
+        },
+        network=network,
+    )
 
 
 def _order(request: HttpRequest) -> str:
@@ -62,9 +67,17 @@ def unmet_requests_view(request: HttpRequest, slug: str) -> HttpResponse:
     order = _order(request)
     rows = unmet_requests(network, order=order)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render_page(request, "rers_core/suggestions/unmet.html", {
-        "page": page, "count": len(rows), "order": order, "sorts": UNMET_SORTS,
-    }, network=network)
+    return render_page(
+        request,
+        "rers_core/suggestions/unmet.html",
+        {
+            "page": page,
+            "count": len(rows),
+            "order": order,
+            "sorts": UNMET_SORTS,
+        },
+        network=network,
+    )
 
 
 def _cell(value: str) -> str:
