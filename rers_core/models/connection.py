@@ -45,7 +45,8 @@ class Connection(Stateful, models.Model):
             {Status.ACCEPTED, Status.DECLINED, Status.EXPIRED, Status.CANCELLED}
         ),
         Status.ACCEPTED: frozenset({Status.AGREED, Status.CANCELLED}),
-        Status.AGREED: frozenset({Status.DONE, Status.CANCELLED}),
+        # Back to "accepted" when the participants reopen their agreement.
+        Status.AGREED: frozenset({Status.ACCEPTED, Status.DONE, Status.CANCELLED}),
         Status.DONE: frozenset({Status.CLOSED}),
         Status.CLOSED: frozenset(),
         Status.DECLINED: frozenset(),

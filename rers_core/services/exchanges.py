@@ -183,6 +183,7 @@ def agreement_update(*, exchange: Exchange, acting, **fields: str) -> ExchangeAg
     if exchange.status == Exchange.Status.AGREED:
         exchange.transition(Exchange.Status.DRAFT)
         exchange.save(update_fields=["status"])
+        _move_connection(exchange, Connection.Status.ACCEPTED)
     return agreement
 
 

@@ -59,6 +59,8 @@ def notification_send(*, notification_id: int) -> bool:
     )
     if about is None:
         return False
+    if isinstance(about, Registration) and about.status != Registration.Status.CONFIRMED:
+        return False  # the seat was given up before the email left
     context = {
         "member": member,
         "network": member.network,

@@ -235,3 +235,18 @@ def test_cancelling_a_connection_cancels_its_exchange(pair):
     svc.connection_cancel(connection=c, acting=request.member.user)
     exchange.refresh_from_db()
     assert exchange.status == "cancelled"
+
+
+def test_reopening_the_agreement_brings_the_connection_back(pair):
+    request, offer = pair
+    c = svc.connection_propose(request=request, offer=offer, acting=request.member.user)
+    c = svc.connection_answer(connection=c, accept=True, acting=offer.member.user)
+    exchange = ex.exchange_from_connection(connection=c, acting=offer.member.user)
+    ex.agreement_update(exchange=exchange, acting=offer.member.user, content="A")
+    ex.agreement_confirm(exchange=exchange, acting=offer.member.user)
+    ex.agreement_confirm(exchange=exchange, acting=request.member.user)
+    c.refresh_from_db()
+    assert c.status == "agreed"
+    ex.agreement_update(exchange=exchange, acting=request.member.user, content="B")
+    c.refresh_from_db()
+    assert c.status == "accepted"
