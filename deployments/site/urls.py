@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("rers_core.api.urls")),
+    path("", include("rers_federation.urls")),
     path("", include("rers_core.web.urls")),
 ]

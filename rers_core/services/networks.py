@@ -18,7 +18,9 @@ from rers_core.models import Charter, CharterAcceptance, Domain, Listing, Networ
 from rers_core.services._common import full_clean, is_instance_admin, require_coordinator
 
 # First path segments the site uses itself (admin, API, portal-wide pages).
-RESERVED_SLUGS = frozenset({"admin", "api", "i18n", "static", "media", "accounts", "me", "goodbye"})
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "i18n", "static", "media", "accounts", "me", "goodbye", "federation"}
+)
 
 NETWORK_EDITABLE_FIELDS = (
     "name",

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "rers_core",
+    "rers_federation",
 ]
 
 MIDDLEWARE = [

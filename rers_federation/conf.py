@@ -1,0 +1,44 @@
+"""The ``RERS_FEDERATION`` settings dict, read with documented defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.signals import setting_changed
+
+from rers_core.conf import CoreSettings
+
+DEFAULTS: dict[str, Any] = {
+    # Public address of this instance as peers reach it (scheme, host, port; no trailing
+    # slash). Empty: RERS_CORE["SITE_URL"].
+    "BASE_URL": "",
+    # Secret protecting the networks' private keys at rest (Fernet key, url-safe base64 of
+    # 32 bytes). Empty: derived from SECRET_KEY, so keep SECRET_KEY out of backups.
+    "KEY_ENCRYPTION_KEY": "",
+    # A rotated key is still accepted this many days.
+    "KEY_GRACE_DAYS": 7,
+    # Allowed clock difference for signed requests, in seconds.
+    "CLOCK_SKEW_SECONDS": 300,
+    # Largest request body the inbox reads.
+    "MAX_BODY_BYTES": 256 * 1024,
+    # Seconds before an outgoing request gives up.
+    "HTTP_TIMEOUT_SECONDS": 10,
+    # Dotted path of the transport class (swap for an in-process one in tests).
+    "TRANSPORT": "rers_federation.transport.HttpTransport",
+}
+
+federation_settings = CoreSettings("RERS_FEDERATION", DEFAULTS)
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting == "RERS_FEDERATION":
+        federation_settings.reload()
+
+
+setting_changed.connect(_reload)
+
+
+def base_url() -> str:
+    from rers_core.conf import core_settings
+
+    return (federation_settings.BASE_URL or core_settings.SITE_URL).rstrip("/")

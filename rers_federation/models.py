@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from rers_core.models import Network
+from rers_core.models.lifecycle import Stateful
+
+
+class NetworkKey(models.Model):
+    """One Ed25519 key pair of a local network. The private key is stored encrypted; a
+    retired key stays valid for peers during the grace period."""
+
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, related_name="federation_keys", verbose_name=_("network")
+    )
+    key_id = models.CharField(_("key identifier"), max_length=300, unique=True)
+    public_key = models.CharField(_("public key"), max_length=100)
+    private_key_encrypted = models.TextField(_("private key (encrypted)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("network key")
+        verbose_name_plural = _("network keys")
+        ordering = ["network", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network"],
+                condition=Q(retired_at__isnull=True),
+                name="one_current_key_per_network",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class Peer(Stateful, models.Model):
+    """A neighbouring network one of ours federates with (an allow-list, never open)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("request sent, waiting for their answer")
+        PENDING = "pending", _("request received, waiting for our answer")
+        ACTIVE = "active", _("active")
+        SUSPENDED = "suspended", _("suspended")
+        REJECTED = "rejected", _("rejected")
+        ENDED = "ended", _("ended")
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.REQUESTED: frozenset({Status.ACTIVE, Status.REJECTED, Status.ENDED}),
+        Status.PENDING: frozenset({Status.ACTIVE, Status.REJECTED, Status.ENDED}),
+        Status.ACTIVE: frozenset({Status.SUSPENDED, Status.ENDED}),
+        Status.SUSPENDED: frozenset({Status.ACTIVE, Status.ENDED}),
+        # A refused or ended peering can be asked again, from scratch.
+        Status.REJECTED: frozenset({Status.REQUESTED, Status.PENDING}),
+        Status.ENDED: frozenset({Status.REQUESTED, Status.PENDING}),
+    }
+
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, related_name="peers", verbose_name=_("our network")
+    )
+    document_url = models.URLField(_("their network document"), max_length=500)
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    inbox_url = models.URLField(_("their inbox"), max_length=500)
+    outbox_url = models.URLField(_("their outbox"), max_length=500, blank=True)
+    # [{"id": key id, "publicKey": base64url, "expires": ISO time or null}, ...]
+    keys = models.JSONField(_("their public keys"), default=list)
+    fingerprint = models.CharField(_("key fingerprint"), max_length=100)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    # The id of the Follow activity that opened the current request, answered by Accept/Reject.
+    follow_id = models.URLField(_("peering request id"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("peer")
+        verbose_name_plural = _("peers")
+        ordering = ["network", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "document_url"], name="one_peer_per_remote_network"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboxActivity(models.Model):
+    """An activity received from a peer; the unique id makes a repeat harmless."""
+
+    network = models.ForeignKey(
+        Network,
+        on_delete=models.CASCADE,
+        related_name="inbox_activities",
+        verbose_name=_("network"),
+    )
+    peer = models.ForeignKey(
+        Peer, on_delete=models.CASCADE, related_name="inbox_activities", verbose_name=_("peer")
+    )
+    activity_id = models.URLField(_("activity id"), max_length=500)
+    type = models.CharField(_("type"), max_length=30)
+    payload = models.JSONField(_("activity"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("received activity")
+        verbose_name_plural = _("received activities")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "activity_id"], name="activity_received_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.activity_id}"

@@ -1,0 +1,234 @@
+"""Peering: an allow-list of neighbouring networks, opened by a request that the other
+side's coordinator accepts after checking the key fingerprint out of band."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from rers_core.errors import DomainError, ValidationFailed
+from rers_core.models import Network
+from rers_core.services._common import require_coordinator
+from rers_federation import keys
+from rers_federation.documents import DocumentInvalid, network_document, verify_document
+from rers_federation.models import Peer
+from rers_federation.signing import fingerprint, public_key_from_text
+from rers_federation.transport import TransportError, transport
+
+ACTIVITY_CONTEXT = "https://www.w3.org/ns/activitystreams"
+
+
+def activity_id(network: Network) -> str:
+    return f"{keys.network_url(network)}activities/{uuid.uuid4()}"
+
+
+def document_fingerprint(document: dict[str, Any]) -> str:
+    """The fingerprint of the key that signed the document, for people to compare."""
+    signer = next(k for k in document["publicKeys"] if k.get("id") == document["proof"]["keyId"])
+    return fingerprint(public_key_from_text(signer["publicKey"]))
+
+
+def fetch_document(url: str) -> dict[str, Any]:
+    """Fetch and check a neighbour's network document (outside any inbox request)."""
+    if not url.startswith(("https://", "http://")):
+        raise ValidationFailed(_("Enter the address of the neighbouring network."), field="url")
+    try:
+        reply = transport().request("GET", url, headers={"Accept": "application/activity+json"})
+    except TransportError as exc:
+        raise DomainError(_("The neighbouring network could not be reached: %s") % exc) from exc
+    if reply.status != 200:
+        raise DomainError(_("The neighbouring network answered %d.") % reply.status)
+    try:
+        return verify_document(json.loads(reply.body))
+    except (ValueError, DocumentInvalid) as exc:
+        raise DomainError(_("This address does not give a valid network document.")) from exc
+
+
+def _fill(peer: Peer, document: dict[str, Any]) -> None:
+    peer.document_url = document["id"]
+    peer.name = str(document["name"])[:200]
+    peer.city = str(document.get("city") or "")[:120]
+    for field in ("latitude", "longitude"):
+        value = document.get(field)
+        setattr(peer, field, None if value in (None, "") else value)
+    peer.inbox_url = document["inbox"]
+    peer.outbox_url = document.get("outbox") or ""
+    peer.keys = [
+        {"id": k.get("id"), "publicKey": k.get("publicKey"), "expires": k.get("expires")}
+        for k in document["publicKeys"]
+        if isinstance(k, dict)
+    ]
+    peer.fingerprint = document_fingerprint(document)
+
+
+def _send(peer: Peer, activity: dict[str, Any]) -> None:
+    from rers_federation.tasks import send_activity
+
+    transaction.on_commit(lambda: send_activity.delay(peer.pk, activity))
+
+
+@transaction.atomic
+def peer_request(*, network: Network, url: str, acting) -> Peer:
+    """Ask a neighbouring network to peer: record it as requested and send a signed Follow
+    carrying our own signed network document."""
+    require_coordinator(acting, network)
+    document = fetch_document(url)
+    if document["id"] == keys.network_url(network):
+        raise ValidationFailed(_("This is the address of this very network."), field="url")
+    peer = (
+        Peer.objects.select_for_update()
+        .filter(network=network, document_url=document["id"])
+        .first()
+    )
+    if peer is not None and peer.status in (Peer.Status.ACTIVE, Peer.Status.SUSPENDED):
+        raise DomainError(_("This network is already a peer."))
+    if peer is not None and peer.status == Peer.Status.PENDING:
+        raise DomainError(_("They already asked to peer: accept their request instead."))
+    peer = peer or Peer(network=network, status=Peer.Status.REQUESTED)
+    if peer.pk and peer.status != Peer.Status.REQUESTED:
+        peer.transition(Peer.Status.REQUESTED)
+    _fill(peer, document)
+    peer.follow_id = activity_id(network)
+    peer.save()
+    _send(
+        peer,
+        {
+            "@context": ACTIVITY_CONTEXT,
+            "id": peer.follow_id,
+            "type": "Follow",
+            "actor": keys.network_url(network),
+            "object": peer.document_url,
+            "actorDocument": network_document(network),
+        },
+    )
+    return peer
+
+
+@transaction.atomic
+def receive_follow(*, network: Network, document: dict[str, Any], activity: dict[str, Any]) -> Peer:
+    """A neighbour asks to peer (its document and signature already verified)."""
+    peer = (
+        Peer.objects.select_for_update()
+        .filter(network=network, document_url=document["id"])
+        .first()
+    )
+    if peer is not None and peer.status in (Peer.Status.ACTIVE, Peer.Status.SUSPENDED):
+        return peer
+    if peer is not None and peer.status == Peer.Status.REQUESTED:
+        # Both asked at once: their request answers ours.
+        _fill(peer, document)
+        peer.transition(Peer.Status.ACTIVE)
+        peer.save()
+        _answer(peer, "Accept", activity["id"])
+        return peer
+    peer = peer or Peer(network=network, status=Peer.Status.PENDING)
+    if peer.pk and peer.status != Peer.Status.PENDING:
+        peer.transition(Peer.Status.PENDING)
+    _fill(peer, document)
+    peer.follow_id = activity["id"]
+    peer.save()
+    return peer
+
+
+def _answer(peer: Peer, kind: str, follow_id: str) -> None:
+    _send(
+        peer,
+        {
+            "@context": ACTIVITY_CONTEXT,
+            "id": activity_id(peer.network),
+            "type": kind,
+            "actor": keys.network_url(peer.network),
+            "object": follow_id,
+        },
+    )
+
+
+@transaction.atomic
+def peer_accept(*, peer: Peer, acting) -> Peer:
+    """Our coordinator accepts a neighbour's request, having compared the fingerprint."""
+    require_coordinator(acting, peer.network)
+    peer = Peer.objects.select_for_update().get(pk=peer.pk)
+    if peer.status != Peer.Status.PENDING:
+        raise DomainError(_("There is no request from this network to answer."))
+    peer.transition(Peer.Status.ACTIVE)
+    peer.save()
+    _answer(peer, "Accept", peer.follow_id)
+    return peer
+
+
+@transaction.atomic
+def peer_reject(*, peer: Peer, acting) -> Peer:
+    require_coordinator(acting, peer.network)
+    peer = Peer.objects.select_for_update().get(pk=peer.pk)
+    if peer.status != Peer.Status.PENDING:
+        raise DomainError(_("There is no request from this network to answer."))
+    peer.transition(Peer.Status.REJECTED)
+    peer.save()
+    _answer(peer, "Reject", peer.follow_id)
+    return peer
+
+
+@transaction.atomic
+def receive_answer(*, peer: Peer, activity: dict[str, Any]) -> Peer:
+    """Their Accept or Reject of our request; anything about another request is ignored."""
+    peer = Peer.objects.select_for_update().get(pk=peer.pk)
+    if peer.status != Peer.Status.REQUESTED or activity.get("object") != peer.follow_id:
+        return peer
+    peer.transition(Peer.Status.ACTIVE if activity["type"] == "Accept" else Peer.Status.REJECTED)
+    peer.save()
+    return peer
+
+
+@transaction.atomic
+def peer_suspend(*, peer: Peer, acting) -> Peer:
+    """Pause the peering on our side; nothing is sent or accepted until resumed."""
+    require_coordinator(acting, peer.network)
+    peer = Peer.objects.select_for_update().get(pk=peer.pk)
+    peer.transition(Peer.Status.SUSPENDED)
+    peer.save()
+    return peer
+
+
+@transaction.atomic
+def peer_resume(*, peer: Peer, acting) -> Peer:
+    require_coordinator(acting, peer.network)
+    peer = Peer.objects.select_for_update().get(pk=peer.pk)
+    peer.transition(Peer.Status.ACTIVE)
+    peer.save()
+    return peer
+
+
+@transaction.atomic
+def peer_end(*, peer: Peer, acting) -> Peer:
+    """End the peering and tell the neighbour (an Undo of the Follow)."""
+    require_coordinator(acting, peer.network)
+    peer = Peer.objects.select_for_update().get(pk=peer.pk)
+    if peer.status == Peer.Status.ENDED:
+        return peer
+    peer.transition(Peer.Status.ENDED)
+    peer.save()
+    _send(
+        peer,
+        {
+            "@context": ACTIVITY_CONTEXT,
+            "id": activity_id(peer.network),
+            "type": "Undo",
+            "actor": keys.network_url(peer.network),
+            "object": {"type": "Follow", "id": peer.follow_id},
+        },
+    )
+    return peer
+
+
+@transaction.atomic
+def receive_undo(*, peer: Peer, activity: dict[str, Any]) -> Peer:
+    """The neighbour ended the peering."""
+    peer = Peer.objects.select_for_update().get(pk=peer.pk)
+    if peer.status != Peer.Status.ENDED and peer.can_transition(Peer.Status.ENDED):
+        peer.transition(Peer.Status.ENDED)
+        peer.save()
+    return peer

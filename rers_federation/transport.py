@@ -1,0 +1,45 @@
+"""Outgoing HTTP, behind one small interface so tests can swap in an in-process transport."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import requests
+from django.utils.module_loading import import_string
+
+from rers_federation.conf import federation_settings
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class TransportError(Exception):
+    """The peer could not be reached (network error, timeout)."""
+
+
+class HttpTransport:
+    """Real HTTP with requests: short timeouts, no redirects (a peer's addresses are exact)."""
+
+    def request(
+        self, method: str, url: str, *, body: bytes = b"", headers: dict[str, str]
+    ) -> Response:
+        try:
+            reply = requests.request(
+                method,
+                url,
+                data=body or None,
+                headers=headers,
+                timeout=federation_settings.HTTP_TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise TransportError(str(exc)) from exc
+        return Response(reply.status_code, reply.content, dict(reply.headers))
+
+
+def transport():
+    return import_string(federation_settings.TRANSPORT)()
