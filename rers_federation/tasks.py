@@ -19,7 +19,8 @@ class DeliveryFailed(Exception):
     retry_backoff=60,
     retry_backoff_max=6 * 3600,
     retry_jitter=True,
-    max_retries=12,
+    # Full jitter halves the waits on average: 20 attempts still span well over a day.
+    max_retries=20,
 )
 def send_activity(peer_id: int, activity: dict) -> int:
     """Sign and POST one activity to a peer's inbox; 4xx other than 408/429 are final."""
