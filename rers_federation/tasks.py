@@ -22,10 +22,11 @@ class DeliveryFailed(Exception):
     # Full jitter halves the waits on average: 20 attempts still span well over a day.
     max_retries=20,
 )
-def send_activity(peer_id: int, activity: dict) -> int:
-    """Sign and POST one activity to a peer's inbox; 4xx other than 408/429 are final."""
+def send_activity(peer_id: int, activity: dict, key_id: str = "") -> int:
+    """Sign and POST one activity to a peer's inbox (with ``key_id``, a retired key still
+    in grace); 4xx other than 408/429 are final."""
     from rers_federation.keys import current_key, private_key
-    from rers_federation.models import Peer
+    from rers_federation.models import NetworkKey, Peer
     from rers_federation.signing import sign
     from rers_federation.transport import TransportError, transport
 
@@ -33,7 +34,9 @@ def send_activity(peer_id: int, activity: dict) -> int:
     if peer is None:
         return 0
     body = json.dumps(activity, ensure_ascii=False).encode()
-    key = current_key(peer.network)
+    key = (
+        NetworkKey.objects.filter(network=peer.network, key_id=key_id).first() if key_id else None
+    ) or current_key(peer.network)
     headers = sign(
         method="POST",
         url=peer.inbox_url,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.test import Client
+from django.utils import translation
 
 from rers_federation.transport import Response
 
@@ -30,14 +31,17 @@ class InProcessTransport:
         }
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         InProcessTransport.sent.append((method, url, body))
-        if method == "GET":
-            reply = client.get(path, **extra)
-        else:
-            reply = client.generic(
-                method,
-                path,
-                data=body,
-                content_type=headers.get("Content-Type", "application/json"),
-                **extra,
-            )
+        # The nested request activates its own language in this thread; restore the caller's
+        # so a page that fetched a peer still speaks its visitor's language.
+        with translation.override(translation.get_language()):
+            if method == "GET":
+                reply = client.get(path, **extra)
+            else:
+                reply = client.generic(
+                    method,
+                    path,
+                    data=body,
+                    content_type=headers.get("Content-Type", "application/json"),
+                    **extra,
+                )
         return Response(reply.status_code, reply.content, dict(reply.headers))

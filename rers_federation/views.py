@@ -25,7 +25,7 @@ from rers_federation.services import peering
 from rers_federation.signing import SignatureRejected, public_key_from_text, verify
 
 ACTIVITY_JSON = "application/activity+json"
-HANDLED_TYPES = {"Follow", "Accept", "Reject", "Undo"}
+HANDLED_TYPES = {"Follow", "Accept", "Reject", "Undo", "Update"}
 
 
 def _error(status: int, reason: str, detail: str) -> JsonResponse:
@@ -167,6 +167,10 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
                 peering.receive_answer(peer=peer, activity=activity)
             elif activity["type"] == "Undo":
                 peering.receive_undo(peer=peer, activity=activity)
+            elif activity["type"] == "Update":
+                peering.receive_update(peer=peer, activity=activity)
+    except DocumentInvalid as exc:
+        return _error(400, "malformed", str(exc))
     except IntegrityError:
         return JsonResponse({"status": "duplicate"}, status=200)
     return JsonResponse({"status": "accepted"}, status=202)

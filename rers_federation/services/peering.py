@@ -65,10 +65,10 @@ def _fill(peer: Peer, document: dict[str, Any]) -> None:
     peer.fingerprint = document_fingerprint(document)
 
 
-def _send(peer: Peer, activity: dict[str, Any]) -> None:
+def _send(peer: Peer, activity: dict[str, Any], *, key_id: str = "") -> None:
     from rers_federation.tasks import send_activity
 
-    transaction.on_commit(lambda: send_activity.delay(peer.pk, activity))
+    transaction.on_commit(lambda: send_activity.delay(peer.pk, activity, key_id))
 
 
 @transaction.atomic
@@ -231,4 +231,33 @@ def receive_undo(*, peer: Peer, activity: dict[str, Any]) -> Peer:
     if peer.status != Peer.Status.ENDED and peer.can_transition(Peer.Status.ENDED):
         peer.transition(Peer.Status.ENDED)
         peer.save()
+    return peer
+
+
+@transaction.atomic
+def network_key_rotate(*, network: Network, acting) -> None:
+    """Start a new key pair and tell every active peer, in an Update carrying the new
+    document and signed with the old key, which they already trust."""
+    require_coordinator(acting, network)
+    old = keys.current_key(network)
+    keys.rotate(network)
+    update = {
+        "@context": ACTIVITY_CONTEXT,
+        "type": "Update",
+        "actor": keys.network_url(network),
+        "object": network_document(network),
+    }
+    for peer in Peer.objects.filter(network=network, status=Peer.Status.ACTIVE):
+        _send(peer, {**update, "id": activity_id(network)}, key_id=old.key_id)
+
+
+@transaction.atomic
+def receive_update(*, peer: Peer, activity: dict[str, Any]) -> Peer:
+    """A peer's new network document (new keys, new name or place)."""
+    document = verify_document(activity.get("object"))
+    if document["id"] != peer.document_url:
+        raise DocumentInvalid("The document is not the peer's own.")
+    peer = Peer.objects.select_for_update().get(pk=peer.pk)
+    _fill(peer, document)
+    peer.save()
     return peer

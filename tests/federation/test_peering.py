@@ -217,3 +217,18 @@ def test_suspended_peer_is_refused(client, active_pair, coordinators):
     peering.peer_suspend(peer=Peer.objects.get(network=other), acting=coordinators[1].user)
     response = signed_post(client, network, INBOX, undo(network))
     assert response.status_code == 403 and response.json()["error"] == "not_a_peer"
+
+
+def test_key_rotation_reaches_active_peers(
+    active_pair, coordinators, client, django_capture_on_commit_callbacks
+):
+    network, other = active_pair
+    with django_capture_on_commit_callbacks(execute=True):
+        peering.network_key_rotate(network=network, acting=coordinators[0].user)
+    theirs = Peer.objects.get(network=other)
+    new = keys.current_key(network)
+    assert new.key_id in {k["id"] for k in theirs.keys}
+    assert theirs.fingerprint == peering.document_fingerprint(network_document(network))
+    # Signed with the new key, our activities are accepted by the neighbour.
+    stray = {**undo(network), "type": "Accept", "object": "http://testserver/unknown"}
+    assert signed_post(client, network, INBOX, stray).status_code == 202
