@@ -155,7 +155,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
-RERS_CORE: dict = {}
+RERS_CORE: dict = {
+    # The portal's public address, used in emails and feeds.
+    "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
+}
+RERS_FEDERATION: dict = {
+    # Where peers reach this instance; defaults to SITE_URL.
+    "BASE_URL": env.str("FEDERATION_BASE_URL", default=""),
+    "KEY_ENCRYPTION_KEY": env.str("FEDERATION_KEY_ENCRYPTION_KEY", default=""),
+}
 
 LOGGING = {
     "version": 1,
