@@ -87,7 +87,7 @@ LOGOUT_REDIRECT_URL = "rers_core:home"
 
 # The project's catalogue first: Django's own would otherwise win for shared msgids
 # ("session" must read "séance" here).
-LOCALE_PATHS = [REPO_DIR / "rers_core" / "locale"]
+LOCALE_PATHS = [REPO_DIR / "rers_core" / "locale", REPO_DIR / "rers_federation" / "locale"]
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
@@ -157,7 +157,7 @@ CELERY_TIMEZONE = TIME_ZONE
 
 RERS_CORE: dict = {
     # The portal's public address, used in emails and feeds.
-    "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
+    "SITE_URL": env.str("SITE_URL", default="http://localhost:8000"),
 }
 RERS_FEDERATION: dict = {
     # Where peers reach this instance; defaults to SITE_URL.
