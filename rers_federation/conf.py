@@ -23,6 +23,17 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": 256 * 1024,
     # Seconds before an outgoing request gives up.
     "HTTP_TIMEOUT_SECONDS": 10,
+    # Deliveries: first retry after RETRY_BASE_SECONDS, doubling up to RETRY_MAX_SECONDS
+    # (with jitter); given up RETRY_WINDOW_HOURS after the activity was published.
+    "RETRY_BASE_SECONDS": 60,
+    "RETRY_MAX_SECONDS": 6 * 3600,
+    "RETRY_WINDOW_HOURS": 48,
+    # After this many failures in a row a peer is marked unreachable and only probed every
+    # PROBE_SECONDS until a delivery succeeds.
+    "BREAKER_FAILURES": 5,
+    "PROBE_SECONDS": 1800,
+    # A delivery "being sent" for longer than this belonged to a worker that died.
+    "SENDING_TIMEOUT_SECONDS": 300,
     # Dotted path of the transport class (swap for an in-process one in tests).
     "TRANSPORT": "rers_federation.transport.HttpTransport",
 }

@@ -80,6 +80,10 @@ class Peer(Stateful, models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     # The id of the Follow activity that opened the current request, answered by Accept/Reject.
     follow_id = models.URLField(_("peering request id"), max_length=500, blank=True)
+    # Circuit breaker: set after repeated failures, cleared only by a successful delivery.
+    unavailable_since = models.DateTimeField(_("unreachable since"), null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    last_delivery_at = models.DateTimeField(_("last successful push"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -126,3 +130,79 @@ class InboxActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.activity_id}"
+
+
+class OutboxActivity(models.Model):
+    """An activity one of our networks published; the ordered log peers can also pull."""
+
+    network = models.ForeignKey(
+        Network,
+        on_delete=models.CASCADE,
+        related_name="outbox_activities",
+        verbose_name=_("network"),
+    )
+    activity_id = models.URLField(_("activity id"), max_length=500, unique=True)
+    type = models.CharField(_("type"), max_length=30)
+    payload = models.JSONField(_("activity"))
+    # Sign with this key rather than the current one (a key rotation's announcement).
+    key_id = models.CharField(_("signing key"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("published activity")
+        verbose_name_plural = _("published activities")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.activity_id}"
+
+
+class Delivery(Stateful, models.Model):
+    """One activity to one peer, retried until delivered or given up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENDING = "sending", _("being sent")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.PENDING: frozenset({Status.SENDING, Status.FAILED}),
+        # Back to pending: a retry, or a worker that died while sending.
+        Status.SENDING: frozenset({Status.DELIVERED, Status.PENDING, Status.FAILED}),
+        Status.DELIVERED: frozenset(),
+        # "Retry now" from the operations page.
+        Status.FAILED: frozenset({Status.PENDING}),
+    }
+
+    activity = models.ForeignKey(
+        OutboxActivity,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("activity"),
+    )
+    peer = models.ForeignKey(
+        Peer, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("peer")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    sending_since = models.DateTimeField(_("sending since"), null=True, blank=True)
+    last_status = models.PositiveIntegerField(_("last answer"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "peer"], name="one_delivery_per_peer"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.activity} → {self.peer}"

@@ -66,9 +66,9 @@ def _fill(peer: Peer, document: dict[str, Any]) -> None:
 
 
 def _send(peer: Peer, activity: dict[str, Any], *, key_id: str = "") -> None:
-    from rers_federation.tasks import send_activity
+    from rers_federation.services.delivery import publish
 
-    transaction.on_commit(lambda: send_activity.delay(peer.pk, activity, key_id))
+    publish(network=peer.network, activity=activity, peers=[peer], key_id=key_id)
 
 
 @transaction.atomic

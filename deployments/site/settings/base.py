@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rers_core.tasks.expire_connections",
         "schedule": 3600.0,
     },
+    "sweep-federation-deliveries": {
+        "task": "rers_federation.tasks.sweep_deliveries",
+        "schedule": 60.0,
+    },
     "send-event-reminders": {
         "task": "rers_core.tasks.send_event_reminders",
         "schedule": 900.0,
