@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rers_core import permissions, recurrence
+from rers_core import permissions
 from rers_core.api.serializers import LONG_TEXT, MAX_ID, MemberRefSerializer
 from rers_core.models import Event, NewsPost, Registration, Testimony
 from rers_core.recurrence import normalise_rule
@@ -113,13 +113,6 @@ class RepetitionRuleField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from exc
 
 
-def check_rule_occurs(rule_text: str, starts_at: datetime, tz_name: str) -> None:
-    try:
-        recurrence.check_rule_occurs(rule_text, starts_at, tz_name)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError({"rrule": exc.messages}) from exc
-
-
 # --- references ----------------------------------------------------------------------
 
 
@@ -204,14 +197,6 @@ class EventWriteSerializer(serializers.Serializer):
     registration_open = serializers.BooleanField(required=False)
     visibility = serializers.ChoiceField(choices=Event.Visibility.choices, required=False)
     facilitators = _ids(_("Ids of the facilitators of the network in charge."), required=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        event: Event | None = self.context.get("event")
-        rule = attrs.get("rrule", event.rrule if event is not None else "")
-        starts_at = attrs.get("starts_at", event.starts_at if event is not None else None)
-        if rule and starts_at is not None and ("rrule" in attrs or "starts_at" in attrs):
-            check_rule_occurs(rule, starts_at, self.context["network"].timezone)
-        return attrs
 
 
 # --- occurrences ---------------------------------------------------------------------

@@ -83,3 +83,16 @@ def build_world(network: Network, other: Network) -> World:
         ),
         other_domain=other.domains.order_by("position").first(),
     )
+
+
+def assert_error(response, status, code=None, field=None):
+    """A JSON error of ``status`` with a message, and the given code and field if any."""
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json")
+    payload = response.json()
+    assert isinstance(payload["detail"], str) and payload["detail"]
+    if code is not None:
+        assert payload["code"] == code, payload
+    if field is not None:
+        assert field in payload.get("errors", {}), payload
+    return payload

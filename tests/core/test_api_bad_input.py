@@ -5,27 +5,20 @@ from django.test import override_settings
 
 from rers_core.models import Listing
 from rers_core.testing.factories import ListingFactory
-from tests.core.api_support import V1, client_for, net
+from tests.core.api_support import V1, assert_error, client_for, net
 
 HUGE = "x" * 100_000
 BIG_ID = 10**30
 
 
-def assert_error(response, status, code=None, field=None):
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"].startswith("application/json")
-    payload = response.json()
-    assert isinstance(payload["detail"], str) and payload["detail"]
-    if code is not None:
-        assert payload["code"] == code, payload
-    if field is not None:
-        assert field in payload["errors"], payload
-    return payload
-
-
 def _offer(network, **extra):
-    return {"direction": "offer", "kind": "know_how", "domain": network.domains.first().slug,
-            "title": "Réparer un vélo", **extra}
+    return {
+        "direction": "offer",
+        "kind": "know_how",
+        "domain": network.domains.first().slug,
+        "title": "Réparer un vélo",
+        **extra,
+    }
 
 
 def test_malformed_json(network, member):
@@ -125,31 +118,38 @@ def test_invalid_coordinator_fields(network, coordinator, path, body, field):
 
 def test_invalid_member_management_fields(network, facilitator, coordinator, member):
     client = client_for(facilitator)
-    assert_error(client.post(net(network, "members/"), {}, format="json"), 400,
-                 field="display_name")
     assert_error(
-        client.post(net(network, "members/"), {"display_name": "A", "email": "a" * 150 + "@x.org"},
-                    format="json"),
-        400, field="email",
+        client.post(net(network, "members/"), {}, format="json"), 400, field="display_name"
     )
     assert_error(
-        client_for(coordinator).post(net(network, f"members/{member.pk}/role/"),
-                                     {"role": "king"}, format="json"),
-        400, field="role",
+        client.post(
+            net(network, "members/"),
+            {"display_name": "A", "email": "a" * 150 + "@x.org"},
+            format="json",
+        ),
+        400,
+        field="email",
     )
     assert_error(
-        client.post(net(network, f"members/{member.pk}/withdraw/"), {"confirm": 0},
-                    format="json"),
-        400, field="confirm",
+        client_for(coordinator).post(
+            net(network, f"members/{member.pk}/role/"), {"role": "king"}, format="json"
+        ),
+        400,
+        field="role",
+    )
+    assert_error(
+        client.post(net(network, f"members/{member.pk}/withdraw/"), {"confirm": 0}, format="json"),
+        400,
+        field="confirm",
     )
     assert member.__class__.objects.get(pk=member.pk).status == "member"
 
 
 def test_joining_twice_is_refused(network, member):
     payload = assert_error(
-        client_for(member).post(net(network, "me/join/"), {"display_name": "Again"},
-                                format="json"),
-        400, "domain_error",
+        client_for(member).post(net(network, "me/join/"), {"display_name": "Again"}, format="json"),
+        400,
+        "domain_error",
     )
     assert "already" in payload["detail"]
 
@@ -180,10 +180,12 @@ def test_unknown_addresses_are_json_404(network, facilitator, url):
 
 def test_unknown_network_for_writes(network, member):
     client = client_for(member)
-    assert_error(client.post(f"{V1}/networks/nowhere/me/join/", {"display_name": "A"},
-                             format="json"), 404)
-    assert_error(client.post(f"{V1}/networks/nowhere/listings/", _offer(network),
-                             format="json"), 404)
+    assert_error(
+        client.post(f"{V1}/networks/nowhere/me/join/", {"display_name": "A"}, format="json"), 404
+    )
+    assert_error(
+        client.post(f"{V1}/networks/nowhere/listings/", _offer(network), format="json"), 404
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,9 +226,7 @@ def test_many_words_query(network, member):
     assert client.get(net(network, "listings/"), {"q": many}).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "query", [{"status": "withdrawn"}, {"role": "boss"}, {"q": "a" * 201}]
-)
+@pytest.mark.parametrize("query", [{"status": "withdrawn"}, {"role": "boss"}, {"q": "a" * 201}])
 def test_invalid_member_filters(network, facilitator, query):
     response = client_for(facilitator).get(net(network, "members/"), query)
     assert_error(response, 400, "invalid", field=next(iter(query)))
@@ -234,8 +234,14 @@ def test_invalid_member_filters(network, facilitator, query):
 
 @pytest.mark.parametrize(
     ("query", "status"),
-    [({"page": "abc"}, 404), ({"page": 99}, 404), ({"page": BIG_ID}, 404),
-     ({"page_size": "abc"}, 200), ({"page_size": 10**9}, 200), ({"page_size": -5}, 200)],
+    [
+        ({"page": "abc"}, 404),
+        ({"page": 99}, 404),
+        ({"page": BIG_ID}, 404),
+        ({"page_size": "abc"}, 200),
+        ({"page_size": 10**9}, 200),
+        ({"page_size": -5}, 200),
+    ],
 )
 def test_pagination_parameters(network, member, query, status):
     response = client_for(member).get(net(network, "listings/"), query)
@@ -248,13 +254,13 @@ def test_edit_closed_listing_and_invalid_transition(network, member):
     listing = ListingFactory(member=member, status=Listing.Status.CLOSED)
     client = client_for(member)
     payload = assert_error(
-        client.patch(net(network, f"listings/{listing.pk}/"), {"title": "Encore"},
-                     format="json"),
+        client.patch(net(network, f"listings/{listing.pk}/"), {"title": "Encore"}, format="json"),
         400,
     )
     assert "closed" in payload["detail"]
-    assert_error(client.post(net(network, f"listings/{listing.pk}/pause/")), 409,
-                 "invalid_transition")
+    assert_error(
+        client.post(net(network, f"listings/{listing.pk}/pause/")), 409, "invalid_transition"
+    )
 
 
 @pytest.mark.parametrize("url", ["listings/", "members/", "me/", "charter/"])

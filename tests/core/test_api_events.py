@@ -21,24 +21,12 @@ from rers_core.selectors.figures import FIGURES, Month
 from rers_core.services import events as svc
 from rers_core.services import portal as portal_svc
 from rers_core.testing.factories import FacilitatorFactory, ListingFactory, MemberFactory
-from tests.core.api_support import ROLES, build_world, client_for, net
+from tests.core.api_support import ROLES, assert_error, build_world, client_for, net
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 UTC = zoneinfo.ZoneInfo("UTC")
 HUGE = "x" * 100_000
 BIG_ID = 10**30
-
-
-def assert_error(response, status, code=None, field=None):
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"].startswith("application/json")
-    payload = response.json()
-    assert isinstance(payload["detail"], str) and payload["detail"]
-    if code is not None:
-        assert payload["code"] == code, payload
-    if field is not None:
-        assert field in payload.get("errors", {}), payload
-    return payload
 
 
 def iso(moment: datetime) -> str:
@@ -57,8 +45,8 @@ def next_monday(days_ahead: int = 7) -> datetime:
 
 
 def soon(days: int = 3) -> datetime:
-    return (timezone.now() + timedelta(days=days)).astimezone(PARIS).replace(
-        second=0, microsecond=0
+    return (
+        (timezone.now() + timedelta(days=days)).astimezone(PARIS).replace(second=0, microsecond=0)
     )
 
 
@@ -155,7 +143,9 @@ def test_events_journey(network, facilitator, django_capture_on_commit_callbacks
     assert (seats["seats_left"], seats["confirmed"], seats["waitlisted"]) == (0, 2, 1)
     anonymous = client_for().get(sitting).json()
     assert (anonymous["seats_left"], anonymous["confirmed"], anonymous["waitlisted"]) == (
-        None, None, None,
+        None,
+        None,
+        None,
     )
 
     # A confirmed person gives their seat up: the first waiting gets it, by email.
@@ -214,14 +204,19 @@ def test_events_journey(network, facilitator, django_capture_on_commit_callbacks
 
     calendar = client_for().get(
         net(network, "occurrences/"),
-        {"start": iso(monday - timedelta(hours=1)), "end": iso(monday + timedelta(days=20)),
-         "event": drop_in["id"]},
+        {
+            "start": iso(monday - timedelta(hours=1)),
+            "end": iso(monday + timedelta(days=20)),
+            "event": drop_in["id"],
+        },
     )
     assert calendar.status_code == 200, calendar.json()
     rows = {r["key"]: r for r in calendar.json()}
     assert list(rows) == [occurrence_key(d) for d in (monday, second, third)]
     assert [(r["cancelled"], r["moved"]) for r in rows.values()] == [
-        (False, False), (True, False), (False, True),
+        (False, False),
+        (True, False),
+        (False, True),
     ]
     assert parsed(rows[occurrence_key(third)]["starts_at"]) == tuesday
     assert rows[occurrence_key(monday)]["seats_left"] is None  # public, and no limit
@@ -243,26 +238,34 @@ def test_edit_event_and_its_people_in_charge(network, facilitator):
     client = client_for(facilitator)
     url = net(network, f"events/{event.pk}/")
     response = client.patch(
-        url, {"title": "Atelier lettre de motivation",
-              "facilitators": [other_facilitator.pk, facilitator.pk]}, format="json",
+        url,
+        {
+            "title": "Atelier lettre de motivation",
+            "facilitators": [other_facilitator.pk, facilitator.pk],
+        },
+        format="json",
     )
     assert response.status_code == 200, response.json()
     assert response.json()["title"] == "Atelier lettre de motivation"
     assert {p["id"] for p in response.json()["facilitators"]} == {
-        facilitator.pk, other_facilitator.pk,
+        facilitator.pk,
+        other_facilitator.pk,
     }
     # A rule added later is checked against the start already stored.
     assert_error(
         client.patch(url, {"rrule": "FREQ=WEEKLY;UNTIL=20200101T000000Z"}, format="json"),
-        400, field="rrule",
+        400,
+        field="rrule",
     )
     ok = client.patch(url, {"rrule": "FREQ=MONTHLY;COUNT=3"}, format="json")
     assert ok.status_code == 200 and ok.json()["rrule"] == "FREQ=MONTHLY;COUNT=3"
     plain = MemberFactory(network=network)
-    assert_error(client.patch(url, {"facilitators": [plain.pk]}, format="json"), 400,
-                 field="facilitators")
-    assert_error(client.patch(url, {"facilitators": [987654]}, format="json"), 400,
-                 field="facilitators")
+    assert_error(
+        client.patch(url, {"facilitators": [plain.pk]}, format="json"), 400, field="facilitators"
+    )
+    assert_error(
+        client.patch(url, {"facilitators": [987654]}, format="json"), 400, field="facilitators"
+    )
     event.refresh_from_db()
     assert list(event.facilitators.order_by("pk")) == sorted(
         [facilitator, other_facilitator], key=lambda m: m.pk
@@ -298,8 +301,9 @@ def test_facilitator_registers_a_visitor(network, facilitator):
     assert Registration.objects.get().registered_by == facilitator.user
     # A member cannot register someone else.
     member = MemberFactory(network=network)
-    assert_error(client_for(member).post(url, {"member": visitor.pk}, format="json"), 403,
-                 "not_allowed")
+    assert_error(
+        client_for(member).post(url, {"member": visitor.pk}, format="json"), 403, "not_allowed"
+    )
 
 
 def test_closed_or_cancelled_sittings_refuse_registrations(network, facilitator, member):
@@ -330,12 +334,17 @@ def test_testimonies_are_published_only_with_consent(network, facilitator, membe
     assert client_for().get(public).json()["results"] == []
 
     # Not without the author's consent.
-    assert_error(fac.post(net(network, f"{url}feature/"), {"featured": True}, format="json"),
-                 400, "domain_error")
     assert_error(
-        author.post(net(network, f"{url}publication/"), {"publication": "first_name"},
-                    format="json"),
-        400, field="first_name",
+        fac.post(net(network, f"{url}feature/"), {"featured": True}, format="json"),
+        400,
+        "domain_error",
+    )
+    assert_error(
+        author.post(
+            net(network, f"{url}publication/"), {"publication": "first_name"}, format="json"
+        ),
+        400,
+        field="first_name",
     )
     response = author.post(
         net(network, f"{url}publication/"),
@@ -345,10 +354,15 @@ def test_testimonies_are_published_only_with_consent(network, facilitator, membe
     assert response.status_code == 200 and response.json()["signature"] == "Camille"
     # Someone else cannot change it, nor choose what is shown.
     stranger = client_for(MemberFactory(network=network))
-    assert_error(stranger.post(net(network, f"{url}publication/"),
-                               {"publication": "private"}, format="json"), 404)
-    assert_error(author.post(net(network, f"{url}feature/"), {"featured": True},
-                             format="json"), 403)
+    assert_error(
+        stranger.post(
+            net(network, f"{url}publication/"), {"publication": "private"}, format="json"
+        ),
+        404,
+    )
+    assert_error(
+        author.post(net(network, f"{url}feature/"), {"featured": True}, format="json"), 403
+    )
     featured = fac.post(net(network, f"{url}feature/"), {"featured": True}, format="json")
     assert featured.status_code == 200 and featured.json()["is_public"] is True
 
@@ -367,8 +381,9 @@ def test_testimonies_are_published_only_with_consent(network, facilitator, membe
 
 
 def test_a_member_records_their_own_testimony(network, facilitator, member):
-    event = make_event(network, facilitator, kind="retrospective", title="Échanges sur les "
-                       "échanges")
+    event = make_event(
+        network, facilitator, kind="retrospective", title="Échanges sur les échanges"
+    )
     client = client_for(member)
     response = client.post(
         net(network, "testimonies/"),
@@ -380,9 +395,15 @@ def test_a_member_records_their_own_testimony(network, facilitator, member):
     assert response.json()["event"] == {"id": event.pk, "title": event.title}
     assert response.json()["signature"] == ""
     other = MemberFactory(network=network)
-    assert_error(client.post(net(network, "testimonies/"),
-                             {"text": "Pour un autre", "author": other.pk}, format="json"),
-                 403, "not_allowed")
+    assert_error(
+        client.post(
+            net(network, "testimonies/"),
+            {"text": "Pour un autre", "author": other.pk},
+            format="json",
+        ),
+        403,
+        "not_allowed",
+    )
     assert models.Testimony.objects.count() == 1
 
 
@@ -410,16 +431,21 @@ def test_news_publish_schedule_edit_delete(network, facilitator, other_network):
     assert [p["id"] for p in public] == [post["id"]]
     assert client_for().get(net(network, f"news/{scheduled['id']}/")).status_code == 404
     # Facilitators can still edit what is scheduled.
-    edited = client.patch(net(network, f"news/{scheduled['id']}/"), {"title": "Demain"},
-                          format="json")
+    edited = client.patch(
+        net(network, f"news/{scheduled['id']}/"), {"title": "Demain"}, format="json"
+    )
     assert edited.status_code == 200 and edited.json()["title"] == "Demain"
     assert client.delete(net(network, f"news/{post['id']}/")).status_code == 204
     assert client_for().get(net(network, "news/")).json()["results"] == []
     other_event = make_event(other_network, FacilitatorFactory(network=other_network))
     assert_error(
-        client.post(net(network, "news/"), {"title": "X", "text": "Y", "event": other_event.pk},
-                    format="json"),
-        400, field="event",
+        client.post(
+            net(network, "news/"),
+            {"title": "X", "text": "Y", "event": other_event.pk},
+            format="json",
+        ),
+        400,
+        field="event",
     )
 
 
@@ -430,8 +456,7 @@ def test_figures_of_a_month_and_series(network, facilitator, coordinator, member
     ListingFactory(member=member, direction="offer")
     ListingFactory(member=member, direction="request", title="Jouer du violon", description="")
     this_month = Month.of(timezone.now().astimezone(PARIS))
-    response = client_for(facilitator).get(net(network, "figures/"),
-                                           {"month": str(this_month)})
+    response = client_for(facilitator).get(net(network, "figures/"), {"month": str(this_month)})
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["month"] == str(this_month)
@@ -448,8 +473,12 @@ def test_figures_of_a_month_and_series(network, facilitator, coordinator, member
     rows = series.json()
     assert [r["month"] for r in rows] == [str(first), str(first.next()), str(this_month)]
     assert [r["figures"]["new_offers"] for r in rows] == [0, 0, 1]
-    assert_error(client_for(facilitator).get(
-        net(network, "figures/series/"), {"from": str(first), "to": str(this_month)}), 403)
+    assert_error(
+        client_for(facilitator).get(
+            net(network, "figures/series/"), {"from": str(first), "to": str(this_month)}
+        ),
+        403,
+    )
 
 
 @pytest.mark.parametrize(
@@ -512,8 +541,12 @@ def _other_sitting(w, suffix=""):
 
 def _event_body(w):
     start = soon(5)
-    return {"kind": "information", "title": "Réunion d'information", "starts_at": iso(start),
-            "ends_at": iso(start + timedelta(hours=1))}
+    return {
+        "kind": "information",
+        "title": "Réunion d'information",
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=1)),
+    }
 
 
 def _range(w):
@@ -534,102 +567,260 @@ FACILITATORS_404 = (403, 403, 403, 404, 404, 403)
 CASES = [
     # events: a public calendar, facilitators' writes
     ("events-get", "get", lambda w: net(w.network, "events/"), None, ALL),
-    ("events-post", "post", lambda w: net(w.network, "events/"), _event_body,
-     (403, 403, 403, 201, 201, 403)),
+    (
+        "events-post",
+        "post",
+        lambda w: net(w.network, "events/"),
+        _event_body,
+        (403, 403, 403, 201, 201, 403),
+    ),
     ("event-get", "get", lambda w: net(w.network, f"events/{w.event.pk}/"), None, ALL),
-    ("event-patch", "patch", lambda w: net(w.network, f"events/{w.event.pk}/"),
-     lambda w: {"title": "Autre"}, FACILITATORS),
-    ("event-cancel", "post", lambda w: net(w.network, f"events/{w.event.pk}/cancel/"), None,
-     FACILITATORS),
-    ("other-event-get", "get", lambda w: net(w.network, f"events/{w.other_event.pk}/"), None,
-     (404, 404, 404, 404, 404, 404)),
-    ("other-event-patch", "patch", lambda w: net(w.network, f"events/{w.other_event.pk}/"),
-     lambda w: {"title": "Autre"}, FACILITATORS_404),
-    ("other-event-cancel", "post",
-     lambda w: net(w.network, f"events/{w.other_event.pk}/cancel/"), None, FACILITATORS_404),
+    (
+        "event-patch",
+        "patch",
+        lambda w: net(w.network, f"events/{w.event.pk}/"),
+        lambda w: {"title": "Autre"},
+        FACILITATORS,
+    ),
+    (
+        "event-cancel",
+        "post",
+        lambda w: net(w.network, f"events/{w.event.pk}/cancel/"),
+        None,
+        FACILITATORS,
+    ),
+    (
+        "other-event-get",
+        "get",
+        lambda w: net(w.network, f"events/{w.other_event.pk}/"),
+        None,
+        (404, 404, 404, 404, 404, 404),
+    ),
+    (
+        "other-event-patch",
+        "patch",
+        lambda w: net(w.network, f"events/{w.other_event.pk}/"),
+        lambda w: {"title": "Autre"},
+        FACILITATORS_404,
+    ),
+    (
+        "other-event-cancel",
+        "post",
+        lambda w: net(w.network, f"events/{w.other_event.pk}/cancel/"),
+        None,
+        FACILITATORS_404,
+    ),
     # occurrences
     ("occurrences-get", "get", lambda w: net(w.network, "occurrences/"), _range, ALL),
     ("occurrence-get", "get", _sitting, None, ALL),
     ("other-occurrence-get", "get", _other_sitting, None, (404, 404, 404, 404, 404, 404)),
-    ("occurrence-cancel", "post", lambda w: _sitting(w, "cancel/"), lambda w: {},
-     FACILITATORS),
+    ("occurrence-cancel", "post", lambda w: _sitting(w, "cancel/"), lambda w: {}, FACILITATORS),
     ("occurrence-move", "post", lambda w: _sitting(w, "move/"), _move, FACILITATORS),
     ("occurrence-restore", "post", lambda w: _sitting(w, "restore/"), None, FACILITATORS),
-    ("other-occurrence-cancel", "post", lambda w: _other_sitting(w, "cancel/"), lambda w: {},
-     FACILITATORS_404),
-    ("other-occurrence-move", "post", lambda w: _other_sitting(w, "move/"), _move,
-     FACILITATORS_404),
+    (
+        "other-occurrence-cancel",
+        "post",
+        lambda w: _other_sitting(w, "cancel/"),
+        lambda w: {},
+        FACILITATORS_404,
+    ),
+    (
+        "other-occurrence-move",
+        "post",
+        lambda w: _other_sitting(w, "move/"),
+        _move,
+        FACILITATORS_404,
+    ),
     # registrations
-    ("registrations-get", "get", lambda w: _sitting(w, "registrations/"), None,
-     (403, 200, 200, 200, 200, 403)),
-    ("registrations-post-own", "post", lambda w: _sitting(w, "registrations/"), lambda w: {},
-     (403, 201, 201, 201, 201, 403)),
-    ("registrations-post-for-target", "post", lambda w: _sitting(w, "registrations/"),
-     lambda w: {"member": w.target.pk}, (403, 403, 403, 201, 201, 403)),
-    ("registrations-post-for-other-network-member", "post",
-     lambda w: _sitting(w, "registrations/"), lambda w: {"member": w.other_member.pk},
-     (403, 400, 400, 400, 400, 403)),
-    ("other-registrations-get", "get", lambda w: _other_sitting(w, "registrations/"), None,
-     (403, 404, 404, 404, 404, 403)),
-    ("other-registrations-post", "post", lambda w: _other_sitting(w, "registrations/"),
-     lambda w: {}, (403, 404, 404, 404, 404, 403)),
-    ("registration-cancel", "post",
-     lambda w: net(w.network, f"registrations/{w.registration.pk}/cancel/"), None,
-     (403, 404, 404, 200, 200, 403)),
-    ("other-registration-cancel", "post",
-     lambda w: net(w.network, f"registrations/{w.other_registration.pk}/cancel/"), None,
-     (403, 404, 404, 404, 404, 403)),
-    ("registration-attendance", "post",
-     lambda w: net(w.network, f"registrations/{w.registration.pk}/attendance/"),
-     lambda w: {"attended": True}, FACILITATORS),
-    ("other-registration-attendance", "post",
-     lambda w: net(w.network, f"registrations/{w.other_registration.pk}/attendance/"),
-     lambda w: {"attended": True}, FACILITATORS_404),
-    ("me-registrations", "get", lambda w: net(w.network, "me/registrations/"), None,
-     (403, 200, 200, 200, 200, 404)),
+    (
+        "registrations-get",
+        "get",
+        lambda w: _sitting(w, "registrations/"),
+        None,
+        (403, 200, 200, 200, 200, 403),
+    ),
+    (
+        "registrations-post-own",
+        "post",
+        lambda w: _sitting(w, "registrations/"),
+        lambda w: {},
+        (403, 201, 201, 201, 201, 403),
+    ),
+    (
+        "registrations-post-for-target",
+        "post",
+        lambda w: _sitting(w, "registrations/"),
+        lambda w: {"member": w.target.pk},
+        (403, 403, 403, 201, 201, 403),
+    ),
+    (
+        "registrations-post-for-other-network-member",
+        "post",
+        lambda w: _sitting(w, "registrations/"),
+        lambda w: {"member": w.other_member.pk},
+        (403, 400, 400, 400, 400, 403),
+    ),
+    (
+        "other-registrations-get",
+        "get",
+        lambda w: _other_sitting(w, "registrations/"),
+        None,
+        (403, 404, 404, 404, 404, 403),
+    ),
+    (
+        "other-registrations-post",
+        "post",
+        lambda w: _other_sitting(w, "registrations/"),
+        lambda w: {},
+        (403, 404, 404, 404, 404, 403),
+    ),
+    (
+        "registration-cancel",
+        "post",
+        lambda w: net(w.network, f"registrations/{w.registration.pk}/cancel/"),
+        None,
+        (403, 404, 404, 200, 200, 403),
+    ),
+    (
+        "other-registration-cancel",
+        "post",
+        lambda w: net(w.network, f"registrations/{w.other_registration.pk}/cancel/"),
+        None,
+        (403, 404, 404, 404, 404, 403),
+    ),
+    (
+        "registration-attendance",
+        "post",
+        lambda w: net(w.network, f"registrations/{w.registration.pk}/attendance/"),
+        lambda w: {"attended": True},
+        FACILITATORS,
+    ),
+    (
+        "other-registration-attendance",
+        "post",
+        lambda w: net(w.network, f"registrations/{w.other_registration.pk}/attendance/"),
+        lambda w: {"attended": True},
+        FACILITATORS_404,
+    ),
+    (
+        "me-registrations",
+        "get",
+        lambda w: net(w.network, "me/registrations/"),
+        None,
+        (403, 200, 200, 200, 200, 404),
+    ),
     # testimonies
     ("testimonies-get", "get", lambda w: net(w.network, "testimonies/"), None, ALL),
-    ("testimonies-get-all", "get", lambda w: net(w.network, "testimonies/?all=true"), None,
-     FACILITATORS),
-    ("testimonies-post-own", "post", lambda w: net(w.network, "testimonies/"),
-     lambda w: {"text": "Merci à tous"}, (403, 201, 201, 201, 201, 403)),
-    ("testimonies-post-for-target", "post", lambda w: net(w.network, "testimonies/"),
-     lambda w: {"text": "Merci", "author": w.target.pk}, (403, 403, 403, 201, 201, 403)),
-    ("testimonies-post-for-other-network-member", "post",
-     lambda w: net(w.network, "testimonies/"),
-     lambda w: {"text": "Merci", "author": w.other_member.pk}, (403, 400, 400, 400, 400, 403)),
-    ("testimony-publication", "post",
-     lambda w: net(w.network, f"testimonies/{w.testimony.pk}/publication/"),
-     lambda w: {"publication": "anonymous"}, (403, 404, 404, 200, 200, 403)),
-    ("other-testimony-publication", "post",
-     lambda w: net(w.network, f"testimonies/{w.other_testimony.pk}/publication/"),
-     lambda w: {"publication": "anonymous"}, (403, 404, 404, 404, 404, 403)),
-    ("testimony-feature", "post",
-     lambda w: net(w.network, f"testimonies/{w.testimony.pk}/feature/"),
-     lambda w: {"featured": False}, FACILITATORS),
-    ("other-testimony-feature", "post",
-     lambda w: net(w.network, f"testimonies/{w.other_testimony.pk}/feature/"),
-     lambda w: {"featured": False}, FACILITATORS_404),
+    (
+        "testimonies-get-all",
+        "get",
+        lambda w: net(w.network, "testimonies/?all=true"),
+        None,
+        FACILITATORS,
+    ),
+    (
+        "testimonies-post-own",
+        "post",
+        lambda w: net(w.network, "testimonies/"),
+        lambda w: {"text": "Merci à tous"},
+        (403, 201, 201, 201, 201, 403),
+    ),
+    (
+        "testimonies-post-for-target",
+        "post",
+        lambda w: net(w.network, "testimonies/"),
+        lambda w: {"text": "Merci", "author": w.target.pk},
+        (403, 403, 403, 201, 201, 403),
+    ),
+    (
+        "testimonies-post-for-other-network-member",
+        "post",
+        lambda w: net(w.network, "testimonies/"),
+        lambda w: {"text": "Merci", "author": w.other_member.pk},
+        (403, 400, 400, 400, 400, 403),
+    ),
+    (
+        "testimony-publication",
+        "post",
+        lambda w: net(w.network, f"testimonies/{w.testimony.pk}/publication/"),
+        lambda w: {"publication": "anonymous"},
+        (403, 404, 404, 200, 200, 403),
+    ),
+    (
+        "other-testimony-publication",
+        "post",
+        lambda w: net(w.network, f"testimonies/{w.other_testimony.pk}/publication/"),
+        lambda w: {"publication": "anonymous"},
+        (403, 404, 404, 404, 404, 403),
+    ),
+    (
+        "testimony-feature",
+        "post",
+        lambda w: net(w.network, f"testimonies/{w.testimony.pk}/feature/"),
+        lambda w: {"featured": False},
+        FACILITATORS,
+    ),
+    (
+        "other-testimony-feature",
+        "post",
+        lambda w: net(w.network, f"testimonies/{w.other_testimony.pk}/feature/"),
+        lambda w: {"featured": False},
+        FACILITATORS_404,
+    ),
     # news
     ("news-get", "get", lambda w: net(w.network, "news/"), None, ALL),
-    ("news-post", "post", lambda w: net(w.network, "news/"),
-     lambda w: {"title": "Fermeture", "text": "L'agence ferme lundi."},
-     (403, 403, 403, 201, 201, 403)),
+    (
+        "news-post",
+        "post",
+        lambda w: net(w.network, "news/"),
+        lambda w: {"title": "Fermeture", "text": "L'agence ferme lundi."},
+        (403, 403, 403, 201, 201, 403),
+    ),
     ("news-item-get", "get", lambda w: net(w.network, f"news/{w.news.pk}/"), None, ALL),
-    ("news-item-patch", "patch", lambda w: net(w.network, f"news/{w.news.pk}/"),
-     lambda w: {"title": "Autre"}, FACILITATORS),
-    ("news-item-delete", "delete", lambda w: net(w.network, f"news/{w.news.pk}/"), None,
-     (403, 403, 403, 204, 204, 403)),
-    ("other-news-item-get", "get", lambda w: net(w.network, f"news/{w.other_news.pk}/"), None,
-     (404, 404, 404, 404, 404, 404)),
-    ("other-news-item-patch", "patch", lambda w: net(w.network, f"news/{w.other_news.pk}/"),
-     lambda w: {"title": "Autre"}, FACILITATORS_404),
-    ("other-news-item-delete", "delete", lambda w: net(w.network, f"news/{w.other_news.pk}/"),
-     None, FACILITATORS_404),
+    (
+        "news-item-patch",
+        "patch",
+        lambda w: net(w.network, f"news/{w.news.pk}/"),
+        lambda w: {"title": "Autre"},
+        FACILITATORS,
+    ),
+    (
+        "news-item-delete",
+        "delete",
+        lambda w: net(w.network, f"news/{w.news.pk}/"),
+        None,
+        (403, 403, 403, 204, 204, 403),
+    ),
+    (
+        "other-news-item-get",
+        "get",
+        lambda w: net(w.network, f"news/{w.other_news.pk}/"),
+        None,
+        (404, 404, 404, 404, 404, 404),
+    ),
+    (
+        "other-news-item-patch",
+        "patch",
+        lambda w: net(w.network, f"news/{w.other_news.pk}/"),
+        lambda w: {"title": "Autre"},
+        FACILITATORS_404,
+    ),
+    (
+        "other-news-item-delete",
+        "delete",
+        lambda w: net(w.network, f"news/{w.other_news.pk}/"),
+        None,
+        FACILITATORS_404,
+    ),
     # figures
     ("figures", "get", lambda w: net(w.network, "figures/"), None, FACILITATORS),
-    ("figures-series", "get", lambda w: net(w.network, "figures/series/?from=2026-01&to=2026-02"),
-     None, (403, 403, 403, 403, 200, 403)),
+    (
+        "figures-series",
+        "get",
+        lambda w: net(w.network, "figures/series/?from=2026-01&to=2026-02"),
+        None,
+        (403, 403, 403, 403, 200, 403),
+    ),
 ]
 
 
@@ -670,10 +861,15 @@ def test_permission_matrix(world, method, url, body, statuses):
 def test_outsider_cannot_reach_objects_through_own_network(world, path):
     """A facilitator of the other network, addressing our ids under their own network."""
     outsider = world.client("outsider")
-    url = net(world.other, path.format(
-        event=world.event.pk, registration=world.registration.pk,
-        testimony=world.testimony.pk, news=world.news.pk,
-    ))
+    url = net(
+        world.other,
+        path.format(
+            event=world.event.pk,
+            registration=world.registration.pk,
+            testimony=world.testimony.pk,
+            news=world.news.pk,
+        ),
+    )
     if path.endswith("attendance/"):
         response = outsider.post(url, {"attended": False}, format="json")
     elif path.endswith("feature/"):
@@ -697,8 +893,13 @@ def test_outsider_cannot_reach_objects_through_own_network(world, path):
 
 def _event(**extra):
     start = soon(5)
-    return {"kind": "drop_in", "title": "Permanence", "starts_at": iso(start),
-            "ends_at": iso(start + timedelta(hours=3)), **extra}
+    return {
+        "kind": "drop_in",
+        "title": "Permanence",
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=3)),
+        **extra,
+    }
 
 
 @pytest.mark.parametrize(
@@ -759,15 +960,20 @@ def test_a_rule_that_never_ends_is_fine_and_fast(network, facilitator):
     """Daily sittings over a whole year: the calendar page stays bounded (366 rows)."""
     start = next_monday()
     client = client_for(facilitator)
-    response = client.post(net(network, "events/"),
-                           _event(starts_at=iso(start),
-                                  ends_at=iso(start + timedelta(hours=1)),
-                                  rrule="FREQ=DAILY"), format="json")
+    response = client.post(
+        net(network, "events/"),
+        _event(starts_at=iso(start), ends_at=iso(start + timedelta(hours=1)), rrule="FREQ=DAILY"),
+        format="json",
+    )
     assert response.status_code == 201, response.json()
-    rows = client_for().get(
-        net(network, "occurrences/"),
-        {"start": iso(start), "end": iso(start + timedelta(days=366))},
-    ).json()
+    rows = (
+        client_for()
+        .get(
+            net(network, "occurrences/"),
+            {"start": iso(start), "end": iso(start + timedelta(days=366))},
+        )
+        .json()
+    )
     assert len(rows) == 366
 
 
@@ -783,10 +989,11 @@ def test_a_rule_that_never_ends_is_fine_and_fast(network, facilitator):
         ({"start": "0001-01-01T00:00:00Z", "end": "0001-02-01T00:00:00Z"}, "start"),
         ({"start": "9999-12-01T00:00:00Z", "end": "9999-12-31T00:00:00Z"}, "start"),
         ({"start": HUGE, "end": "2026-03-01T00:00:00Z"}, "start"),
-        ({"start": "2026-03-01T00:00:00Z", "end": "2026-03-08T00:00:00Z", "event": "x"},
-         "event"),
-        ({"start": "2026-03-01T00:00:00Z", "end": "2026-03-08T00:00:00Z",
-          "event": str(BIG_ID)}, "event"),
+        ({"start": "2026-03-01T00:00:00Z", "end": "2026-03-08T00:00:00Z", "event": "x"}, "event"),
+        (
+            {"start": "2026-03-01T00:00:00Z", "end": "2026-03-08T00:00:00Z", "event": str(BIG_ID)},
+            "event",
+        ),
     ],
 )
 def test_invalid_occurrence_ranges(network, facilitator, query, field):
@@ -800,15 +1007,23 @@ def test_an_unencoded_plus_in_the_range_is_explained(network):
         "?start=2026-03-01T00:00:00+01:00&end=2026-03-08T00:00:00%2B01:00"
     )
     assert_error(client_for().get(url), 400, "invalid", "start")
-    ok = client_for().get(net(network, "occurrences/") + (
-        "?start=2026-03-01T00:00:00%2B01:00&end=2026-03-08T00:00:00Z"
-    ))
+    ok = client_for().get(
+        net(network, "occurrences/")
+        + ("?start=2026-03-01T00:00:00%2B01:00&end=2026-03-08T00:00:00Z")
+    )
     assert ok.status_code == 200 and ok.json() == []
 
 
 @pytest.mark.parametrize(
-    "key", ["notakey", "20260230T090000Z", "00010101T000000Z", "99991231T235959Z",
-            "2026-03-02T09:00:00Z", "x" * 5000],
+    "key",
+    [
+        "notakey",
+        "20260230T090000Z",
+        "00010101T000000Z",
+        "99991231T235959Z",
+        "2026-03-02T09:00:00Z",
+        "x" * 5000,
+    ],
 )
 def test_malformed_occurrence_keys(network, facilitator, key):
     event = make_event(network, facilitator, rrule="FREQ=WEEKLY")
@@ -825,11 +1040,18 @@ def test_a_time_the_event_never_had_is_not_found(network, facilitator, member):
     fac = client_for(facilitator)
     assert_error(fac.get(occurrence_url(network, event, wrong)), 404, "not_found")
     for action in ("cancel/", "restore/"):
-        assert_error(fac.post(occurrence_url(network, event, wrong, action), {},
-                              format="json"), 404, "not_found")
-    assert_error(client_for(member).post(occurrence_url(network, event, wrong,
-                                                        "registrations/"), {},
-                                         format="json"), 404, "not_found")
+        assert_error(
+            fac.post(occurrence_url(network, event, wrong, action), {}, format="json"),
+            404,
+            "not_found",
+        )
+    assert_error(
+        client_for(member).post(
+            occurrence_url(network, event, wrong, "registrations/"), {}, format="json"
+        ),
+        404,
+        "not_found",
+    )
     assert_error(fac.get(occurrence_url(network, event, wrong, "registrations/")), 404)
 
 
@@ -837,12 +1059,19 @@ def test_a_time_the_event_never_had_is_not_found(network, facilitator, member):
     ("body", "field"),
     [
         ({}, "starts_at"),
-        ({"starts_at": "2026-03-03T14:00:00", "ends_at": "2026-03-03T16:00:00+01:00"},
-         "starts_at"),
-        ({"starts_at": "2026-03-03T14:00:00+01:00", "ends_at": "2026-03-03T13:00:00+01:00"},
-         "ends_at"),
-        ({"starts_at": "2026-03-03T14:00:00+01:00", "ends_at": "2026-03-03T16:00:00+01:00",
-          "note": HUGE}, "note"),
+        ({"starts_at": "2026-03-03T14:00:00", "ends_at": "2026-03-03T16:00:00+01:00"}, "starts_at"),
+        (
+            {"starts_at": "2026-03-03T14:00:00+01:00", "ends_at": "2026-03-03T13:00:00+01:00"},
+            "ends_at",
+        ),
+        (
+            {
+                "starts_at": "2026-03-03T14:00:00+01:00",
+                "ends_at": "2026-03-03T16:00:00+01:00",
+                "note": HUGE,
+            },
+            "note",
+        ),
     ],
 )
 def test_invalid_moves(network, facilitator, body, field):
@@ -864,8 +1093,9 @@ def test_invalid_registration_inputs(network, facilitator, member):
     for body in ({}, {"attended": "maybe"}, {"attended": None}):
         assert_error(client.post(attendance, body, format="json"), 400, field="attended")
     for registration_id in (BIG_ID, 2**63):
-        assert_error(client.post(net(network, f"registrations/{registration_id}/cancel/")),
-                     404, "not_found")
+        assert_error(
+            client.post(net(network, f"registrations/{registration_id}/cancel/")), 404, "not_found"
+        )
     assert Registration.objects.get().attended is None
 
 
@@ -895,8 +1125,9 @@ def test_invalid_testimony_actions(network, facilitator, member):
     client = client_for(facilitator)
     url = net(network, f"testimonies/{testimony.pk}/")
     assert_error(client.post(f"{url}publication/", {}, format="json"), 400, field="publication")
-    assert_error(client.post(f"{url}feature/", {"featured": "perhaps"}, format="json"), 400,
-                 field="featured")
+    assert_error(
+        client.post(f"{url}feature/", {"featured": "perhaps"}, format="json"), 400, field="featured"
+    )
     assert_error(client.get(net(network, "testimonies/"), {"all": "maybe"}), 400, field="all")
 
 
@@ -905,8 +1136,11 @@ def test_invalid_testimony_actions(network, facilitator, member):
     [
         ("post", {}, "title"),
         ("post", {"title": "A", "text": HUGE}, "text"),
-        ("post", {"title": "A", "text": "B", "published_at": "2026-03-02T09:00:00"},
-         "published_at"),
+        (
+            "post",
+            {"title": "A", "text": "B", "published_at": "2026-03-02T09:00:00"},
+            "published_at",
+        ),
         ("post", {"title": "A", "text": "B", "published_at": "demain"}, "published_at"),
         ("post", {"title": "A", "text": "B", "event": "x"}, "event"),
         ("post", {"title": "A", "text": "B", "event": 987654}, "event"),
@@ -923,7 +1157,9 @@ def test_invalid_news_fields(network, facilitator, method, body, field):
 
 def test_english_messages_on_request(network, facilitator):
     response = client_for(facilitator).post(
-        net(network, "events/"), _event(rrule="FREQ=DAILY;INTERVAL=0"), format="json",
+        net(network, "events/"),
+        _event(rrule="FREQ=DAILY;INTERVAL=0"),
+        format="json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
     payload = assert_error(response, 400, "invalid", "rrule")
@@ -961,8 +1197,7 @@ def test_event_list_queries(network, facilitator, member, django_assert_num_quer
 
     for client in (client_for(member), client_for()):
         Event.objects.all().delete()
-        results = _assert_constant(client, net(network, "events/"), add,
-                                   django_assert_num_queries)
+        results = _assert_constant(client, net(network, "events/"), add, django_assert_num_queries)
         assert len(results) == 15
 
 
@@ -978,14 +1213,14 @@ def test_registration_list_queries(network, facilitator, django_assert_num_queri
     assert len(results) == 15
 
 
-def test_own_registration_list_queries(network, facilitator, member,
-                                       django_assert_num_queries):
+def test_own_registration_list_queries(network, facilitator, member, django_assert_num_queries):
     def add(count):
         for _ in range(count):
             register(make_event(network, facilitator), member)
 
-    results = _assert_constant(client_for(member), net(network, "me/registrations/"), add,
-                               django_assert_num_queries)
+    results = _assert_constant(
+        client_for(member), net(network, "me/registrations/"), add, django_assert_num_queries
+    )
     assert len(results) == 15
 
 
@@ -995,17 +1230,28 @@ def test_testimony_list_queries(network, facilitator, django_assert_num_queries)
     def add(count):
         for _ in range(count):
             testimony = svc.testimony_record(
-                network=network, author=MemberFactory(network=network), text="Merci",
-                event=event, publication="first_name", first_name="Sam", acting=None,
+                network=network,
+                author=MemberFactory(network=network),
+                text="Merci",
+                event=event,
+                publication="first_name",
+                first_name="Sam",
+                acting=None,
             )
             svc.testimony_feature(testimony=testimony, featured=True, acting=facilitator.user)
 
-    results = _assert_constant(client_for(), net(network, "testimonies/"), add,
-                               django_assert_num_queries)
+    results = _assert_constant(
+        client_for(), net(network, "testimonies/"), add, django_assert_num_queries
+    )
     assert len(results) == 15
     models.Testimony.objects.all().delete()
-    results = _assert_constant(client_for(facilitator), net(network, "testimonies/"), add,
-                               django_assert_num_queries, params={"all": "true"})
+    results = _assert_constant(
+        client_for(facilitator),
+        net(network, "testimonies/"),
+        add,
+        django_assert_num_queries,
+        params={"all": "true"},
+    )
     assert len(results) == 15 and all(t["author"] for t in results)
 
 
@@ -1014,11 +1260,9 @@ def test_news_list_queries(network, facilitator, django_assert_num_queries):
 
     def add(count):
         for _ in range(count):
-            portal_svc.news_publish(network=network, title="A", text="B", event=event,
-                                    acting=None)
+            portal_svc.news_publish(network=network, title="A", text="B", event=event, acting=None)
 
-    results = _assert_constant(client_for(), net(network, "news/"), add,
-                               django_assert_num_queries)
+    results = _assert_constant(client_for(), net(network, "news/"), add, django_assert_num_queries)
     assert len(results) == 15
 
 
@@ -1030,6 +1274,11 @@ def test_occurrence_list_queries(network, facilitator, member, django_assert_num
 
     start = timezone.now()
     params = {"start": iso(start), "end": iso(start + timedelta(days=30))}
-    results = _assert_constant(client_for(member), net(network, "occurrences/"), add,
-                               django_assert_num_queries, params=params)
+    results = _assert_constant(
+        client_for(member),
+        net(network, "occurrences/"),
+        add,
+        django_assert_num_queries,
+        params=params,
+    )
     assert len(results) == 45 and sum(r["confirmed"] for r in results) == 15

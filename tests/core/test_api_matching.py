@@ -17,22 +17,10 @@ from rers_core.services import connections as connection_services
 from rers_core.services import exchanges as exchange_services
 from rers_core.services.members import consent_grant
 from rers_core.testing.factories import ListingFactory, MemberFactory
-from tests.core.api_support import V1, World, build_world, client_for, net
+from tests.core.api_support import V1, World, assert_error, build_world, client_for, net
 
 HUGE = "x" * 100_000
 BIG_ID = 10**30
-
-
-def assert_error(response, status, code=None, field=None):
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"].startswith("application/json")
-    payload = response.json()
-    assert isinstance(payload["detail"], str) and payload["detail"]
-    if code is not None:
-        assert payload["code"] == code, payload
-    if field is not None:
-        assert field in payload.get("errors", {}), payload
-    return payload
 
 
 def _request(member, title, **extra):
@@ -56,8 +44,12 @@ def _accepted(request, offer) -> Connection:
 
 def _exchange(network, giver, receiver, *, agreed=False, done=False) -> Exchange:
     exchange = exchange_services.exchange_create(
-        network=network, kind="one_to_one", title="Les formules du tableur",
-        givers=[giver], receivers=[receiver], acting=None,
+        network=network,
+        kind="one_to_one",
+        title="Les formules du tableur",
+        givers=[giver],
+        receivers=[receiver],
+        acting=None,
     )
     exchange_services.agreement_update(
         exchange=exchange, acting=None, content="Les formules de base", place="Agence"
@@ -76,8 +68,12 @@ def _exchange(network, giver, receiver, *, agreed=False, done=False) -> Exchange
 @pytest.fixture
 def people(network):
     requester = MemberFactory(network=network, display_name="Alix", phone="06 11 11 11 11")
-    offerer = MemberFactory(network=network, display_name="Camille", phone="06 22 22 22 22",
-                            other_link="https://example.org/camille")
+    offerer = MemberFactory(
+        network=network,
+        display_name="Camille",
+        phone="06 22 22 22 22",
+        other_link="https://example.org/camille",
+    )
     return requester, offerer
 
 
@@ -87,25 +83,46 @@ def test_journey_from_suggestion_to_closed_connection(network, people, facilitat
     domain = "numerique"
 
     # Each person posts a listing and says how they may be contacted.
-    response = o.post(net(network, "listings/"), {
-        "direction": "offer", "kind": "know_how", "domain": domain,
-        "title": "Les formules du tableur Excel",
-        "description": "Sommes, moyennes et recherches dans un tableur.",
-    }, format="json")
+    response = o.post(
+        net(network, "listings/"),
+        {
+            "direction": "offer",
+            "kind": "know_how",
+            "domain": domain,
+            "title": "Les formules du tableur Excel",
+            "description": "Sommes, moyennes et recherches dans un tableur.",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     offer_id = response.json()["id"]
-    response = r.post(net(network, "listings/"), {
-        "direction": "request", "kind": "know_how", "domain": domain,
-        "title": "Apprendre les formules du tableur Excel",
-        "description": "Faire des sommes dans un tableur.",
-    }, format="json")
+    response = r.post(
+        net(network, "listings/"),
+        {
+            "direction": "request",
+            "kind": "know_how",
+            "domain": domain,
+            "title": "Apprendre les formules du tableur Excel",
+            "description": "Faire des sommes dans un tableur.",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     request_id = response.json()["id"]
-    assert r.post(net(network, "me/consents/"), {"channel": "email", "audience": "network"},
-                  format="json").status_code == 201
-    assert o.post(net(network, "me/consents/"),
-                  {"channel": "phone", "audience": "network", "scope": "le tableur"},
-                  format="json").status_code == 201
+    assert (
+        r.post(
+            net(network, "me/consents/"), {"channel": "email", "audience": "network"}, format="json"
+        ).status_code
+        == 201
+    )
+    assert (
+        o.post(
+            net(network, "me/consents/"),
+            {"channel": "phone", "audience": "network", "scope": "le tableur"},
+            format="json",
+        ).status_code
+        == 201
+    )
 
     # Suggestions for the request: the offer, with a score.
     response = r.get(net(network, f"listings/{request_id}/suggestions/"))
@@ -117,9 +134,15 @@ def test_journey_from_suggestion_to_closed_connection(network, people, facilitat
     assert "email" not in str(suggestions) and offerer.phone not in str(suggestions)
 
     # The requester proposes; their own consent is recorded at once.
-    response = r.post(net(network, "connections/"), {
-        "request": request_id, "offer": offer_id, "message": "Je suis libre le mardi.",
-    }, format="json")
+    response = r.post(
+        net(network, "connections/"),
+        {
+            "request": request_id,
+            "offer": offer_id,
+            "message": "Je suis libre le mardi.",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     proposed = response.json()
     cid = proposed["id"]
@@ -149,13 +172,21 @@ def test_journey_from_suggestion_to_closed_connection(network, people, facilitat
     assert accepted["status"] == "accepted"
     assert accepted["offerer_answer"] == "accepted" and accepted["offerer_answered_at"]
     assert accepted["contact"] == {
-        "display_name": "Alix", "email": requester.email, "phone": "", "link": "",
-        "through_facilitator": False, "scope": "",
+        "display_name": "Alix",
+        "email": requester.email,
+        "phone": "",
+        "link": "",
+        "through_facilitator": False,
+        "scope": "",
     }
     card = r.get(net(network, f"connections/{cid}/")).json()["contact"]
     assert card == {
-        "display_name": "Camille", "email": "", "phone": "06 22 22 22 22", "link": "",
-        "through_facilitator": False, "scope": "le tableur",
+        "display_name": "Camille",
+        "email": "",
+        "phone": "06 22 22 22 22",
+        "link": "",
+        "through_facilitator": False,
+        "scope": "le tableur",
     }
     seen_by_facilitator = f.get(net(network, f"connections/{cid}/")).json()
     assert seen_by_facilitator["contact"] is None and seen_by_facilitator["my_side"] is None
@@ -171,7 +202,8 @@ def test_journey_from_suggestion_to_closed_connection(network, people, facilitat
     assert exchange["connection"] == cid
     assert exchange["my_role"] == "receiver"
     assert {(p["member"]["id"], p["role"], p["agreed_at"]) for p in exchange["participants"]} == {
-        (offerer.pk, "giver", None), (requester.pk, "receiver", None)
+        (offerer.pk, "giver", None),
+        (requester.pk, "receiver", None),
     }
     assert exchange["reviews"] is None and exchange["my_review"] is None
     assert o.post(net(network, f"connections/{cid}/exchange/")).json()["id"] == eid
@@ -181,31 +213,41 @@ def test_journey_from_suggestion_to_closed_connection(network, people, facilitat
     assert_error(r.post(net(network, f"exchanges/{eid}/agree/")), 400, "domain_error")
 
     # They write the agreement together, then both confirm it.
-    response = o.patch(net(network, f"exchanges/{eid}/agreement/"), {
-        "content": "Les formules de base", "schedule": "Mardi 10h", "place": "Agence",
-    }, format="json")
+    response = o.patch(
+        net(network, f"exchanges/{eid}/agreement/"),
+        {
+            "content": "Les formules de base",
+            "schedule": "Mardi 10h",
+            "place": "Agence",
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     agreement = response.json()["agreement"]
     assert agreement["content"] == "Les formules de base"
     assert agreement["schedule"] == "Mardi 10h" and agreement["frequency"] == ""
     assert agreement["updated_by"] == {"id": offerer.pk, "display_name": "Camille"}
-    response = r.patch(net(network, f"exchanges/{eid}/agreement/"),
-                       {"frequency": "Chaque semaine"}, format="json")
+    response = r.patch(
+        net(network, f"exchanges/{eid}/agreement/"), {"frequency": "Chaque semaine"}, format="json"
+    )
     assert response.json()["agreement"]["frequency"] == "Chaque semaine"
 
     first = o.post(net(network, f"exchanges/{eid}/agree/")).json()
     assert first["status"] == "draft"
-    assert [p["agreed_at"] is not None for p in first["participants"]
-            if p["member"]["id"] == offerer.pk] == [True]
+    assert [
+        p["agreed_at"] is not None for p in first["participants"] if p["member"]["id"] == offerer.pk
+    ] == [True]
     response = r.post(net(network, f"exchanges/{eid}/agree/"), {}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "agreed"
     assert r.get(net(network, f"connections/{cid}/")).json()["status"] == "agreed"
 
     # A session, then the exchange took place.
-    response = r.post(net(network, f"exchanges/{eid}/sessions/"),
-                      {"starts_at": "2025-03-04T10:00:00+01:00", "note": "1re séance"},
-                      format="json")
+    response = r.post(
+        net(network, f"exchanges/{eid}/sessions/"),
+        {"starts_at": "2025-03-04T10:00:00+01:00", "note": "1re séance"},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["note"] == "1re séance"
     sessions = r.get(net(network, f"exchanges/{eid}/")).json()["sessions"]
@@ -219,15 +261,19 @@ def test_journey_from_suggestion_to_closed_connection(network, people, facilitat
     assert r.get(net(network, f"connections/{cid}/")).json()["status"] == "done"
 
     # Both reviews: the connection closes.
-    response = r.post(net(network, f"exchanges/{eid}/review/"),
-                      {"interest": "J'ai compris les sommes", "next_steps": "Les graphiques"},
-                      format="json")
+    response = r.post(
+        net(network, f"exchanges/{eid}/review/"),
+        {"interest": "J'ai compris les sommes", "next_steps": "Les graphiques"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["submitted_at"] and response.json()["member"]["id"] == requester.pk
     assert r.get(net(network, f"connections/{cid}/")).json()["status"] == "done"
-    response = o.post(net(network, f"exchanges/{eid}/review/"),
-                      {"interest": "Expliquer m'a fait du bien", "obstacles": "Le bruit"},
-                      format="json")
+    response = o.post(
+        net(network, f"exchanges/{eid}/review/"),
+        {"interest": "Expliquer m'a fait du bien", "obstacles": "Le bruit"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     closed = r.get(net(network, f"connections/{cid}/")).json()
     assert closed["status"] == "closed"
@@ -247,10 +293,16 @@ def test_journey_from_suggestion_to_closed_connection(network, people, facilitat
 
     # Reciprocity: encouragement, not a balance.
     assert r.get(net(network, "me/reciprocity/")).json() == {
-        "offers": 0, "requests": 1, "gave": 0, "received": 1
+        "offers": 0,
+        "requests": 1,
+        "gave": 0,
+        "received": 1,
     }
     assert f.get(net(network, f"members/{offerer.pk}/reciprocity/")).json() == {
-        "offers": 1, "requests": 0, "gave": 1, "received": 0
+        "offers": 1,
+        "requests": 0,
+        "gave": 1,
+        "received": 0,
     }
 
 
@@ -260,8 +312,9 @@ def test_facilitator_records_answers_and_reviews_on_behalf(network, people, faci
     offer = _offer(offerer, "Simuler un entretien d'embauche")
     f, r, o = client_for(facilitator), client_for(requester), client_for(offerer)
 
-    response = f.post(net(network, "connections/"),
-                      {"request": request.pk, "offer": offer.pk}, format="json")
+    response = f.post(
+        net(network, "connections/"), {"request": request.pk, "offer": offer.pk}, format="json"
+    )
     assert response.status_code == 201, response.json()
     proposed = response.json()
     cid = proposed["id"]
@@ -271,17 +324,22 @@ def test_facilitator_records_answers_and_reviews_on_behalf(network, people, faci
 
     # A facilitator who is not one of the two must say whose answer they record.
     assert_error(f.post(net(network, f"connections/{cid}/accept/")), 400, field="side")
-    response = f.post(net(network, f"connections/{cid}/accept/"), {"side": "requester"},
-                      format="json")
+    response = f.post(
+        net(network, f"connections/{cid}/accept/"), {"side": "requester"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["requester_answer"] == "accepted"
     assert response.json()["status"] == "proposed"
     # The requester's answer is already given; a member cannot answer for the other side.
     assert_error(r.post(net(network, f"connections/{cid}/accept/")), 400, "domain_error")
-    assert_error(r.post(net(network, f"connections/{cid}/accept/"), {"side": "offerer"},
-                        format="json"), 403, "not_allowed")
-    response = f.post(net(network, f"connections/{cid}/accept/"), {"side": "offerer"},
-                      format="json")
+    assert_error(
+        r.post(net(network, f"connections/{cid}/accept/"), {"side": "offerer"}, format="json"),
+        403,
+        "not_allowed",
+    )
+    response = f.post(
+        net(network, f"connections/{cid}/accept/"), {"side": "offerer"}, format="json"
+    )
     assert response.json()["status"] == "accepted"
 
     # Neither gave a direct channel: the facilitators relay, and record it.
@@ -295,43 +353,59 @@ def test_facilitator_records_answers_and_reviews_on_behalf(network, people, faci
     assert response.status_code == 200 and response.json()["relayed_at"]
 
     # The facilitator starts and runs the exchange on the participants' behalf.
-    response = f.post(net(network, f"connections/{cid}/exchange/"),
-                      {"kind": "practice", "title": "  Entretien blanc  "}, format="json")
+    response = f.post(
+        net(network, f"connections/{cid}/exchange/"),
+        {"kind": "practice", "title": "  Entretien blanc  "},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     exchange = response.json()
     eid = exchange["id"]
     assert (exchange["kind"], exchange["title"], exchange["my_role"]) == (
-        "practice", "Entretien blanc", None
+        "practice",
+        "Entretien blanc",
+        None,
     )
     f.patch(net(network, f"exchanges/{eid}/agreement/"), {"place": "Agence"}, format="json")
     assert_error(f.post(net(network, f"exchanges/{eid}/agree/")), 400, field="member")
-    assert_error(f.post(net(network, f"exchanges/{eid}/agree/"), {"member": facilitator.pk},
-                        format="json"), 400, field="member")
+    assert_error(
+        f.post(net(network, f"exchanges/{eid}/agree/"), {"member": facilitator.pk}, format="json"),
+        400,
+        field="member",
+    )
     # A participant cannot confirm for the other one.
-    assert_error(r.post(net(network, f"exchanges/{eid}/agree/"), {"member": offerer.pk},
-                        format="json"), 403, "not_allowed")
+    assert_error(
+        r.post(net(network, f"exchanges/{eid}/agree/"), {"member": offerer.pk}, format="json"),
+        403,
+        "not_allowed",
+    )
     for person in (requester, offerer):
-        response = f.post(net(network, f"exchanges/{eid}/agree/"), {"member": person.pk},
-                          format="json")
+        response = f.post(
+            net(network, f"exchanges/{eid}/agree/"), {"member": person.pk}, format="json"
+        )
         assert response.status_code == 200, response.json()
     assert response.json()["status"] == "agreed"
     assert all(p["agreed_at"] for p in response.json()["participants"])
     assert f.post(net(network, f"exchanges/{eid}/done/")).json()["status"] == "done"
     assert f.post(net(network, f"exchanges/{eid}/done/")).status_code == 200  # harmless again
 
-    assert_error(f.post(net(network, f"exchanges/{eid}/review/"), {"interest": "Oral"},
-                        format="json"), 400, field="member")
-    response = f.post(net(network, f"exchanges/{eid}/review/"),
-                      {"member": requester.pk, "interest": "Dit à l'oral : rassuré"},
-                      format="json")
+    assert_error(
+        f.post(net(network, f"exchanges/{eid}/review/"), {"interest": "Oral"}, format="json"),
+        400,
+        field="member",
+    )
+    response = f.post(
+        net(network, f"exchanges/{eid}/review/"),
+        {"member": requester.pk, "interest": "Dit à l'oral : rassuré"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["member"]["id"] == requester.pk
     # The participant's own review, recorded for them, is theirs to read.
     assert r.get(net(network, f"exchanges/{eid}/")).json()["my_review"]["interest"] == (
         "Dit à l'oral : rassuré"
     )
-    o.post(net(network, f"exchanges/{eid}/review/"), {"helpers": "La bienveillance"},
-           format="json")
+    o.post(net(network, f"exchanges/{eid}/review/"), {"helpers": "La bienveillance"}, format="json")
     assert f.get(net(network, f"connections/{cid}/")).json()["status"] == "closed"
 
 
@@ -340,8 +414,9 @@ def test_decline_is_final(network, people):
     request = _request(requester, "Apprendre les formules du tableur Excel")
     offer = _offer(offerer, "Les formules du tableur Excel")
     r, o = client_for(requester), client_for(offerer)
-    cid = r.post(net(network, "connections/"), {"request": request.pk, "offer": offer.pk},
-                 format="json").json()["id"]
+    cid = r.post(
+        net(network, "connections/"), {"request": request.pk, "offer": offer.pk}, format="json"
+    ).json()["id"]
 
     response = o.post(net(network, f"connections/{cid}/decline/"), {}, format="json")
     assert response.status_code == 200, response.json()
@@ -354,8 +429,11 @@ def test_decline_is_final(network, people):
     assert_error(o.post(net(network, f"connections/{cid}/accept/")), 400, "domain_error")
     assert_error(r.post(net(network, f"connections/{cid}/exchange/")), 400, "domain_error")
     payload = assert_error(
-        r.post(net(network, "connections/"), {"request": request.pk, "offer": offer.pk},
-               format="json"), 400, "domain_error",
+        r.post(
+            net(network, "connections/"), {"request": request.pk, "offer": offer.pk}, format="json"
+        ),
+        400,
+        "domain_error",
     )
     assert "declined" in payload["detail"]
     # Declined offers are not suggested again.
@@ -378,19 +456,29 @@ def test_cancel_and_transitions(network, people):
     assert r.post(net(network, f"connections/{connection.pk}/cancel/")).status_code == 200
     assert_error(r.post(net(network, f"exchanges/{exchange.pk}/done/")), 400, "domain_error")
     assert_error(
-        r.patch(net(network, f"exchanges/{exchange.pk}/agreement/"), {"place": "Ici"},
-                format="json"), 400, "domain_error",
+        r.patch(
+            net(network, f"exchanges/{exchange.pk}/agreement/"), {"place": "Ici"}, format="json"
+        ),
+        400,
+        "domain_error",
     )
     assert_error(
-        r.post(net(network, f"exchanges/{exchange.pk}/sessions/"),
-               {"starts_at": "2025-03-04T10:00:00Z"}, format="json"), 400, "domain_error",
+        r.post(
+            net(network, f"exchanges/{exchange.pk}/sessions/"),
+            {"starts_at": "2025-03-04T10:00:00Z"},
+            format="json",
+        ),
+        400,
+        "domain_error",
     )
     # A finished exchange cannot be cancelled any more.
     done = _exchange(network, offerer, requester, done=True)
-    assert_error(r.post(net(network, f"exchanges/{done.pk}/cancel/")), 409,
-                 "invalid_transition")
-    assert_error(r.post(net(network, f"exchanges/{done.pk}/review/"), {"member": "x"},
-                        format="json"), 400, field="member")
+    assert_error(r.post(net(network, f"exchanges/{done.pk}/cancel/")), 409, "invalid_transition")
+    assert_error(
+        r.post(net(network, f"exchanges/{done.pk}/review/"), {"member": "x"}, format="json"),
+        400,
+        field="member",
+    )
     assert r.get(net(network, "exchanges/"), {"status": "done"}).json()["count"] == 1
     assert r.get(net(network, "exchanges/"), {"kind": "collective"}).json()["count"] == 0
 
@@ -399,10 +487,16 @@ def test_facilitator_sets_up_a_collective_exchange(network, facilitator, people)
     requester, offerer = people
     third = MemberFactory(network=network, display_name="Dominique")
     f = client_for(facilitator)
-    response = f.post(net(network, "exchanges/"), {
-        "kind": "collective", "title": "Atelier CV", "givers": [offerer.pk],
-        "receivers": [requester.pk, third.pk],
-    }, format="json")
+    response = f.post(
+        net(network, "exchanges/"),
+        {
+            "kind": "collective",
+            "title": "Atelier CV",
+            "givers": [offerer.pk],
+            "receivers": [requester.pk, third.pk],
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     created = response.json()
     assert created["kind"] == "collective" and created["connection"] is None
@@ -421,8 +515,10 @@ def test_facilitator_sets_up_a_collective_exchange(network, facilitator, people)
 def test_members_list_only_their_own_connections(network, people, facilitator):
     requester, offerer = people
     mine = _accepted(_request(requester, "Coudre"), _offer(offerer, "Couture"))
-    others = _accepted(_request(MemberFactory(network=network), "Jardiner"),
-                       _offer(MemberFactory(network=network), "Jardinage"))
+    others = _accepted(
+        _request(MemberFactory(network=network), "Jardiner"),
+        _offer(MemberFactory(network=network), "Jardinage"),
+    )
     listed = client_for(requester).get(net(network, "connections/")).json()["results"]
     assert [c["id"] for c in listed] == [mine.pk]
     assert "contact" not in listed[0]
@@ -451,13 +547,16 @@ def test_suggestions_limit_and_scope(network, people, facilitator):
     assert len(r.get(net(network, f"listings/{request.pk}/suggestions/")).json()) == 4
     one = r.get(net(network, f"listings/{request.pk}/suggestions/"), {"limit": 1}).json()
     assert len(one) == 1
-    as_facilitator = client_for(facilitator).get(
-        net(network, f"listings/{request.pk}/suggestions/")
-    ).json()
+    as_facilitator = (
+        client_for(facilitator).get(net(network, f"listings/{request.pk}/suggestions/")).json()
+    )
     assert as_facilitator == r.get(net(network, f"listings/{request.pk}/suggestions/")).json()
     # Another member sees the request, not its suggestions.
-    assert_error(client_for(offerer).get(net(network, f"listings/{request.pk}/suggestions/")),
-                 403, "not_allowed")
+    assert_error(
+        client_for(offerer).get(net(network, f"listings/{request.pk}/suggestions/")),
+        403,
+        "not_allowed",
+    )
     # A closed request has none.
     client_for(requester).post(net(network, f"listings/{request.pk}/close/"))
     assert r.get(net(network, f"listings/{request.pk}/suggestions/")).json() == []
@@ -490,7 +589,7 @@ def unmet(network, people):
     Listing.objects.filter(pk=old.pk).update(
         created_at=old.created_at.replace(year=old.created_at.year - 1)
     )
-    risky = _request(requester, "=HYPERLINK(\"http://evil.example\")")
+    risky = _request(requester, '=HYPERLINK("http://evil.example")')
     return old, risky
 
 
@@ -516,8 +615,9 @@ def test_unmet_requests_csv(network, facilitator, unmet, how):
     if how == "format":
         response = f.get(net(network, "unmet-requests/"), {"format": "csv", "order": "title"})
     else:
-        response = f.get(net(network, "unmet-requests/"), {"order": "title"},
-                         HTTP_ACCEPT="text/csv")
+        response = f.get(
+            net(network, "unmet-requests/"), {"order": "title"}, HTTP_ACCEPT="text/csv"
+        )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
@@ -526,23 +626,32 @@ def test_unmet_requests_csv(network, facilitator, unmet, how):
     rows = list(csv.DictReader(io.StringIO(text)))
     # The formula is neutralised: a spreadsheet shows it as text.
     assert [(int(row["request"]), row["title"]) for row in rows] == [
-        (risky.pk, "'=HYPERLINK(\"http://evil.example\")"), (old.pk, "Astronomie amateur")
+        (risky.pk, '\'=HYPERLINK("http://evil.example")'),
+        (old.pk, "Astronomie amateur"),
     ]
     assert float(rows[1]["best_score"]) < 0.3 and int(rows[1]["age_days"]) >= 365
     assert rows[1]["domain"] == old.domain.name
 
 
 def test_unmet_requests_errors_are_json(network, member, facilitator):
-    assert_error(client_for(member).get(net(network, "unmet-requests/"), {"format": "csv"}),
-                 403, "not_allowed")
-    assert_error(client_for().get(net(network, "unmet-requests/"), HTTP_ACCEPT="text/csv"),
-                 403, "not_authenticated")
+    assert_error(
+        client_for(member).get(net(network, "unmet-requests/"), {"format": "csv"}),
+        403,
+        "not_allowed",
+    )
+    assert_error(
+        client_for().get(net(network, "unmet-requests/"), HTTP_ACCEPT="text/csv"),
+        403,
+        "not_authenticated",
+    )
     f = client_for(facilitator)
-    assert_error(f.get(net(network, "unmet-requests/"), {"format": "csv", "order": "size"}),
-                 400, field="order")
+    assert_error(
+        f.get(net(network, "unmet-requests/"), {"format": "csv", "order": "size"}),
+        400,
+        field="order",
+    )
     assert_error(f.get(net(network, "unmet-requests/"), {"format": "xml"}), 400, field="format")
-    assert_error(f.get(net(network, "unmet-requests/"), {"order": "-title"}), 400,
-                 field="order")
+    assert_error(f.get(net(network, "unmet-requests/"), {"order": "-title"}), 400, field="order")
 
 
 # --- permissions ---------------------------------------------------------------------
@@ -622,81 +731,214 @@ OTHER_NETWORKS_OBJECT = (403, 404, 404, 404, 404, 403)
 
 # (name, method, url(world), body(world) or None, statuses in the order of ROLES)
 CASES = [
-    ("suggestions", "get", lambda w: net(w.network, f"listings/{w.request.pk}/suggestions/"),
-     None, (403, 404, 403, 200, 200, 403)),
-    ("suggestions-other-network", "get",
-     lambda w: net(w.network, f"listings/{w.base.other_listing.pk}/suggestions/"), None,
-     OTHER_NETWORKS_OBJECT),
-    ("suggested-connections", "get", lambda w: net(w.network, "suggested-connections/"), None,
-     FACILITATORS_ONLY),
-    ("unmet-requests", "get", lambda w: net(w.network, "unmet-requests/"), None,
-     FACILITATORS_ONLY),
-    ("unmet-requests-csv", "get", lambda w: net(w.network, "unmet-requests/?format=csv"), None,
-     FACILITATORS_ONLY),
+    (
+        "suggestions",
+        "get",
+        lambda w: net(w.network, f"listings/{w.request.pk}/suggestions/"),
+        None,
+        (403, 404, 403, 200, 200, 403),
+    ),
+    (
+        "suggestions-other-network",
+        "get",
+        lambda w: net(w.network, f"listings/{w.base.other_listing.pk}/suggestions/"),
+        None,
+        OTHER_NETWORKS_OBJECT,
+    ),
+    (
+        "suggested-connections",
+        "get",
+        lambda w: net(w.network, "suggested-connections/"),
+        None,
+        FACILITATORS_ONLY,
+    ),
+    ("unmet-requests", "get", lambda w: net(w.network, "unmet-requests/"), None, FACILITATORS_ONLY),
+    (
+        "unmet-requests-csv",
+        "get",
+        lambda w: net(w.network, "unmet-requests/?format=csv"),
+        None,
+        FACILITATORS_ONLY,
+    ),
     ("reviews", "get", lambda w: net(w.network, "reviews/"), None, FACILITATORS_ONLY),
-    ("connections-get", "get", lambda w: net(w.network, "connections/"), None,
-     PEOPLE_OF_THE_NETWORK),
-    ("connections-propose", "post", lambda w: net(w.network, "connections/"),
-     lambda w: {"request": w.free_request.pk, "offer": w.free_offer.pk, "message": "Bonjour"},
-     (403, 400, 403, 201, 201, 403)),
-    ("connections-propose-other-network-offer", "post", lambda w: net(w.network, "connections/"),
-     lambda w: {"request": w.free_request.pk, "offer": w.base.other_listing.pk},
-     (403, 400, 400, 400, 400, 403)),
+    (
+        "connections-get",
+        "get",
+        lambda w: net(w.network, "connections/"),
+        None,
+        PEOPLE_OF_THE_NETWORK,
+    ),
+    (
+        "connections-propose",
+        "post",
+        lambda w: net(w.network, "connections/"),
+        lambda w: {"request": w.free_request.pk, "offer": w.free_offer.pk, "message": "Bonjour"},
+        (403, 400, 403, 201, 201, 403),
+    ),
+    (
+        "connections-propose-other-network-offer",
+        "post",
+        lambda w: net(w.network, "connections/"),
+        lambda w: {"request": w.free_request.pk, "offer": w.base.other_listing.pk},
+        (403, 400, 400, 400, 400, 403),
+    ),
     ("connection-get", "get", lambda w: _c(w, w.proposal), None, OWN_OBJECT),
-    ("connection-accept", "post", lambda w: _c(w, w.proposal, "accept/"),
-     lambda w: {"side": "requester"}, OWN_OBJECT),
-    ("connection-decline", "post", lambda w: _c(w, w.proposal, "decline/"),
-     lambda w: {"side": "requester"}, OWN_OBJECT),
+    (
+        "connection-accept",
+        "post",
+        lambda w: _c(w, w.proposal, "accept/"),
+        lambda w: {"side": "requester"},
+        OWN_OBJECT,
+    ),
+    (
+        "connection-decline",
+        "post",
+        lambda w: _c(w, w.proposal, "decline/"),
+        lambda w: {"side": "requester"},
+        OWN_OBJECT,
+    ),
     ("connection-cancel", "post", lambda w: _c(w, w.proposal, "cancel/"), None, OWN_OBJECT),
-    ("connection-relayed", "post", lambda w: _c(w, w.accepted, "relayed/"), None,
-     FACILITATORS_ONLY),
-    ("connection-exchange", "post", lambda w: _c(w, w.accepted, "exchange/"), None,
-     (403, 404, 404, 201, 201, 403)),
-    ("other-connection-get", "get", lambda w: _c(w, w.other_connection), None,
-     OTHER_NETWORKS_OBJECT),
-    ("other-connection-accept", "post", lambda w: _c(w, w.other_connection, "accept/"),
-     lambda w: {"side": "offerer"}, OTHER_NETWORKS_OBJECT),
-    ("other-connection-cancel", "post", lambda w: _c(w, w.other_connection, "cancel/"), None,
-     OTHER_NETWORKS_OBJECT),
-    ("other-connection-relayed", "post", lambda w: _c(w, w.other_connection, "relayed/"), None,
-     (403, 403, 403, 403, 404, 403)),
-    ("other-connection-exchange", "post", lambda w: _c(w, w.other_connection, "exchange/"),
-     None, OTHER_NETWORKS_OBJECT),
-    ("exchanges-get", "get", lambda w: net(w.network, "exchanges/"), None,
-     PEOPLE_OF_THE_NETWORK),
-    ("exchanges-post", "post", lambda w: net(w.network, "exchanges/"),
-     lambda w: {"kind": "one_to_one", "title": "Couture", "givers": [w.base.target.pk],
-                "receivers": [w.participant.pk]},
-     (403, 403, 403, 403, 201, 403)),
-    ("exchanges-post-other-network-member", "post", lambda w: net(w.network, "exchanges/"),
-     lambda w: {"kind": "one_to_one", "title": "Couture", "givers": [w.base.other_member.pk],
-                "receivers": [w.participant.pk]},
-     (403, 403, 403, 403, 400, 403)),
+    (
+        "connection-relayed",
+        "post",
+        lambda w: _c(w, w.accepted, "relayed/"),
+        None,
+        FACILITATORS_ONLY,
+    ),
+    (
+        "connection-exchange",
+        "post",
+        lambda w: _c(w, w.accepted, "exchange/"),
+        None,
+        (403, 404, 404, 201, 201, 403),
+    ),
+    (
+        "other-connection-get",
+        "get",
+        lambda w: _c(w, w.other_connection),
+        None,
+        OTHER_NETWORKS_OBJECT,
+    ),
+    (
+        "other-connection-accept",
+        "post",
+        lambda w: _c(w, w.other_connection, "accept/"),
+        lambda w: {"side": "offerer"},
+        OTHER_NETWORKS_OBJECT,
+    ),
+    (
+        "other-connection-cancel",
+        "post",
+        lambda w: _c(w, w.other_connection, "cancel/"),
+        None,
+        OTHER_NETWORKS_OBJECT,
+    ),
+    (
+        "other-connection-relayed",
+        "post",
+        lambda w: _c(w, w.other_connection, "relayed/"),
+        None,
+        (403, 403, 403, 403, 404, 403),
+    ),
+    (
+        "other-connection-exchange",
+        "post",
+        lambda w: _c(w, w.other_connection, "exchange/"),
+        None,
+        OTHER_NETWORKS_OBJECT,
+    ),
+    ("exchanges-get", "get", lambda w: net(w.network, "exchanges/"), None, PEOPLE_OF_THE_NETWORK),
+    (
+        "exchanges-post",
+        "post",
+        lambda w: net(w.network, "exchanges/"),
+        lambda w: {
+            "kind": "one_to_one",
+            "title": "Couture",
+            "givers": [w.base.target.pk],
+            "receivers": [w.participant.pk],
+        },
+        (403, 403, 403, 403, 201, 403),
+    ),
+    (
+        "exchanges-post-other-network-member",
+        "post",
+        lambda w: net(w.network, "exchanges/"),
+        lambda w: {
+            "kind": "one_to_one",
+            "title": "Couture",
+            "givers": [w.base.other_member.pk],
+            "receivers": [w.participant.pk],
+        },
+        (403, 403, 403, 403, 400, 403),
+    ),
     ("exchange-get", "get", lambda w: _e(w, w.draft), None, OWN_OBJECT),
-    ("exchange-agreement", "patch", lambda w: _e(w, w.draft, "agreement/"),
-     lambda w: {"place": "Agence"}, OWN_OBJECT),
-    ("exchange-agree", "post", lambda w: _e(w, w.draft, "agree/"),
-     lambda w: {"member": w.participant.pk}, OWN_OBJECT),
-    ("exchange-sessions", "post", lambda w: _e(w, w.draft, "sessions/"),
-     lambda w: {"starts_at": "2025-03-04T10:00:00+01:00"}, (403, 404, 404, 201, 201, 403)),
+    (
+        "exchange-agreement",
+        "patch",
+        lambda w: _e(w, w.draft, "agreement/"),
+        lambda w: {"place": "Agence"},
+        OWN_OBJECT,
+    ),
+    (
+        "exchange-agree",
+        "post",
+        lambda w: _e(w, w.draft, "agree/"),
+        lambda w: {"member": w.participant.pk},
+        OWN_OBJECT,
+    ),
+    (
+        "exchange-sessions",
+        "post",
+        lambda w: _e(w, w.draft, "sessions/"),
+        lambda w: {"starts_at": "2025-03-04T10:00:00+01:00"},
+        (403, 404, 404, 201, 201, 403),
+    ),
     ("exchange-done", "post", lambda w: _e(w, w.agreed, "done/"), None, OWN_OBJECT),
     ("exchange-cancel", "post", lambda w: _e(w, w.draft, "cancel/"), None, OWN_OBJECT),
-    ("exchange-review", "post", lambda w: _e(w, w.done, "review/"),
-     lambda w: {"member": w.participant.pk, "interest": "Utile"}, OWN_OBJECT),
-    ("other-exchange-get", "get", lambda w: _e(w, w.other_exchange), None,
-     OTHER_NETWORKS_OBJECT),
-    ("other-exchange-agreement", "patch", lambda w: _e(w, w.other_exchange, "agreement/"),
-     lambda w: {"place": "Ici"}, OTHER_NETWORKS_OBJECT),
-    ("other-exchange-cancel", "post", lambda w: _e(w, w.other_exchange, "cancel/"), None,
-     OTHER_NETWORKS_OBJECT),
-    ("me-reciprocity", "get", lambda w: net(w.network, "me/reciprocity/"), None,
-     (403, 200, 200, 200, 200, 404)),
-    ("member-reciprocity", "get",
-     lambda w: net(w.network, f"members/{w.participant.pk}/reciprocity/"), None,
-     FACILITATORS_ONLY),
-    ("other-member-reciprocity", "get",
-     lambda w: net(w.network, f"members/{w.base.other_member.pk}/reciprocity/"), None,
-     (403, 403, 403, 403, 404, 403)),
+    (
+        "exchange-review",
+        "post",
+        lambda w: _e(w, w.done, "review/"),
+        lambda w: {"member": w.participant.pk, "interest": "Utile"},
+        OWN_OBJECT,
+    ),
+    ("other-exchange-get", "get", lambda w: _e(w, w.other_exchange), None, OTHER_NETWORKS_OBJECT),
+    (
+        "other-exchange-agreement",
+        "patch",
+        lambda w: _e(w, w.other_exchange, "agreement/"),
+        lambda w: {"place": "Ici"},
+        OTHER_NETWORKS_OBJECT,
+    ),
+    (
+        "other-exchange-cancel",
+        "post",
+        lambda w: _e(w, w.other_exchange, "cancel/"),
+        None,
+        OTHER_NETWORKS_OBJECT,
+    ),
+    (
+        "me-reciprocity",
+        "get",
+        lambda w: net(w.network, "me/reciprocity/"),
+        None,
+        (403, 200, 200, 200, 200, 404),
+    ),
+    (
+        "member-reciprocity",
+        "get",
+        lambda w: net(w.network, f"members/{w.participant.pk}/reciprocity/"),
+        None,
+        FACILITATORS_ONLY,
+    ),
+    (
+        "other-member-reciprocity",
+        "get",
+        lambda w: net(w.network, f"members/{w.base.other_member.pk}/reciprocity/"),
+        None,
+        (403, 403, 403, 403, 404, 403),
+    ),
 ]
 
 
@@ -738,10 +980,15 @@ def test_permission_matrix(world, method, url, body, statuses):
 )
 def test_outsider_cannot_reach_objects_through_own_network(world, method, path):
     """A facilitator of the other network, addressing our ids under their own network."""
-    url = net(world.base.other, path.format(
-        connection=world.accepted.pk, exchange=world.draft.pk, request=world.request.pk,
-        participant=world.participant.pk,
-    ))
+    url = net(
+        world.base.other,
+        path.format(
+            connection=world.accepted.pk,
+            exchange=world.draft.pk,
+            request=world.request.pk,
+            participant=world.participant.pk,
+        ),
+    )
     assert_error(getattr(world.client("outsider"), method)(url), 404)
     world.accepted.refresh_from_db()
     world.draft.refresh_from_db()
@@ -789,11 +1036,13 @@ def test_connection_lists_never_carry_contact_details(world):
 )
 def test_invalid_proposals(world, body, field):
     ids = {"request": world.free_request.pk, "offer": world.free_offer.pk}
-    body = {k: ids.get(v, v) if isinstance(v, str) and k != "message" else v
-            for k, v in body.items()}
+    body = {
+        k: ids.get(v, v) if isinstance(v, str) and k != "message" else v for k, v in body.items()
+    }
     client = world.client("participant")
-    assert_error(client.post(net(world.network, "connections/"), body, format="json"), 400,
-                 field=field)
+    assert_error(
+        client.post(net(world.network, "connections/"), body, format="json"), 400, field=field
+    )
     assert not Connection.objects.filter(request=world.free_request).exists()
 
 
@@ -807,8 +1056,9 @@ def test_invalid_proposals(world, body, field):
 )
 def test_invalid_answers(world, body, field):
     client = world.client("facilitator")
-    assert_error(client.post(_c(world, world.proposal, "accept/"), body, format="json"), 400,
-                 field=field)
+    assert_error(
+        client.post(_c(world, world.proposal, "accept/"), body, format="json"), 400, field=field
+    )
     world.proposal.refresh_from_db()
     assert world.proposal.requester_answer == "pending"
 
@@ -833,26 +1083,44 @@ def test_invalid_answers(world, body, field):
     ],
 )
 def test_invalid_exchanges(world, body, field):
-    ids = {"target": world.base.target.pk, "participant": world.participant.pk,
-           "visitor": world.base.people["visitor"].pk}
-    base = {"kind": "one_to_one", "title": "Couture", "givers": [world.base.target.pk],
-            "receivers": [world.participant.pk]}
+    ids = {
+        "target": world.base.target.pk,
+        "participant": world.participant.pk,
+        "visitor": world.base.people["visitor"].pk,
+    }
+    base = {
+        "kind": "one_to_one",
+        "title": "Couture",
+        "givers": [world.base.target.pk],
+        "receivers": [world.participant.pk],
+    }
     if body:
-        body = {**base, **{
-            k: [ids.get(i, i) for i in v] if isinstance(v, list) else v for k, v in body.items()
-        }}
+        body = {
+            **base,
+            **{
+                k: [ids.get(i, i) for i in v] if isinstance(v, list) else v for k, v in body.items()
+            },
+        }
     before = Exchange.objects.count()
     client = world.client("facilitator")
-    assert_error(client.post(net(world.network, "exchanges/"), body, format="json"), 400,
-                 field=field)
+    assert_error(
+        client.post(net(world.network, "exchanges/"), body, format="json"), 400, field=field
+    )
     assert Exchange.objects.count() == before
 
 
 def test_exchange_with_a_visitor_is_refused(world):
-    body = {"kind": "collective", "title": "Atelier", "givers": [world.base.target.pk],
-            "receivers": [world.participant.pk, world.base.people["visitor"].pk]}
-    payload = assert_error(world.client("facilitator").post(
-        net(world.network, "exchanges/"), body, format="json"), 400, "domain_error")
+    body = {
+        "kind": "collective",
+        "title": "Atelier",
+        "givers": [world.base.target.pk],
+        "receivers": [world.participant.pk, world.base.people["visitor"].pk],
+    }
+    payload = assert_error(
+        world.client("facilitator").post(net(world.network, "exchanges/"), body, format="json"),
+        400,
+        "domain_error",
+    )
     assert "member" in payload["detail"]
 
 
@@ -894,8 +1162,9 @@ def test_invalid_exchange_inputs(world, method, action, body, field):
     ],
 )
 def test_invalid_reviews(world, body, field):
-    response = world.client("participant").post(_e(world, world.done, "review/"), body,
-                                                 format="json")
+    response = world.client("participant").post(
+        _e(world, world.done, "review/"), body, format="json"
+    )
     if field is None:  # numbers are accepted as text, like everywhere in the API
         assert response.status_code == 200
         return
@@ -928,7 +1197,8 @@ def test_suggestions_are_for_requests(world):
         world.client("facilitator").get(
             net(world.network, f"listings/{world.free_offer.pk}/suggestions/")
         ),
-        400, "domain_error",
+        400,
+        "domain_error",
     )
 
 
@@ -956,18 +1226,33 @@ def test_unknown_ids_are_json_404(world, method, path):
 @pytest.mark.parametrize(
     "path",
     [
-        "connections/", "connections/{proposal}/", "connections/{proposal}/accept/",
-        "connections/{proposal}/cancel/", "connections/{accepted}/exchange/", "exchanges/",
-        "exchanges/{draft}/", "exchanges/{draft}/agreement/", "exchanges/{draft}/agree/",
-        "exchanges/{draft}/sessions/", "exchanges/{draft}/done/", "exchanges/{done}/review/",
-        "listings/{request}/suggestions/", "me/reciprocity/",
+        "connections/",
+        "connections/{proposal}/",
+        "connections/{proposal}/accept/",
+        "connections/{proposal}/cancel/",
+        "connections/{accepted}/exchange/",
+        "exchanges/",
+        "exchanges/{draft}/",
+        "exchanges/{draft}/agreement/",
+        "exchanges/{draft}/agree/",
+        "exchanges/{draft}/sessions/",
+        "exchanges/{draft}/done/",
+        "exchanges/{done}/review/",
+        "listings/{request}/suggestions/",
+        "me/reciprocity/",
     ],
 )
 def test_options_requests_do_not_fail(world, role, path):
-    url = net(world.network, path.format(
-        proposal=world.proposal.pk, accepted=world.accepted.pk, draft=world.draft.pk,
-        done=world.done.pk, request=world.request.pk,
-    ))
+    url = net(
+        world.network,
+        path.format(
+            proposal=world.proposal.pk,
+            accepted=world.accepted.pk,
+            draft=world.draft.pk,
+            done=world.done.pk,
+            request=world.request.pk,
+        ),
+    )
     response = world.client(role).options(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
@@ -984,8 +1269,7 @@ def test_methods_not_allowed_are_json(world):
     client = world.client("facilitator")
     assert_error(client.delete(_c(world, world.proposal)), 405, "method_not_allowed")
     assert_error(client.get(_e(world, world.draft, "agreement/")), 405, "method_not_allowed")
-    assert_error(client.put(_e(world, world.draft), {}, format="json"), 405,
-                 "method_not_allowed")
+    assert_error(client.put(_e(world, world.draft), {}, format="json"), 405, "method_not_allowed")
     assert_error(client.post(net(world.network, "reviews/"), {}, format="json"), 405)
 
 
@@ -1016,8 +1300,7 @@ def _results(response):
 
 
 @pytest.mark.parametrize("role", ["participant", "facilitator"])
-def test_connection_list_queries(network, people, facilitator, role,
-                                 django_assert_num_queries):
+def test_connection_list_queries(network, people, facilitator, role, django_assert_num_queries):
     requester, _offerer = people
 
     def add(count):
@@ -1027,8 +1310,14 @@ def test_connection_list_queries(network, people, facilitator, role,
             exchange_services.exchange_from_connection(connection=found, acting=None)
 
     client = client_for(requester if role == "participant" else facilitator)
-    _assert_constant(client, net(network, "connections/"), add, django_assert_num_queries,
-                     {"status": "accepted"}, _results)
+    _assert_constant(
+        client,
+        net(network, "connections/"),
+        add,
+        django_assert_num_queries,
+        {"status": "accepted"},
+        _results,
+    )
 
 
 @pytest.mark.parametrize("role", ["participant", "facilitator"])
@@ -1040,8 +1329,9 @@ def test_exchange_list_queries(network, people, facilitator, role, django_assert
             _exchange(network, MemberFactory(network=network), requester, agreed=True)
 
     client = client_for(requester if role == "participant" else facilitator)
-    _assert_constant(client, net(network, "exchanges/"), add, django_assert_num_queries,
-                     rows=_results)
+    _assert_constant(
+        client, net(network, "exchanges/"), add, django_assert_num_queries, rows=_results
+    )
 
 
 def test_review_list_queries(network, people, facilitator, django_assert_num_queries):
@@ -1053,8 +1343,9 @@ def test_review_list_queries(network, people, facilitator, django_assert_num_que
             exchange = _exchange(network, MemberFactory(network=network), requester, done=True)
             made.append(exchange)
 
-    response = _assert_constant(client_for(facilitator), net(network, "reviews/"), add,
-                                django_assert_num_queries)
+    response = _assert_constant(
+        client_for(facilitator), net(network, "reviews/"), add, django_assert_num_queries
+    )
     assert response.json()["count"] == 30  # two per exchange
 
 
@@ -1080,21 +1371,30 @@ def test_suggested_connections_queries(network, people, facilitator, django_asse
         for i in range(count):
             _request(MemberFactory(network=network), f"Apprendre les formules du tableur {i}")
 
-    _assert_constant(client_for(facilitator), net(network, "suggested-connections/"), add,
-                     django_assert_num_queries, rows=_results)
+    _assert_constant(
+        client_for(facilitator),
+        net(network, "suggested-connections/"),
+        add,
+        django_assert_num_queries,
+        rows=_results,
+    )
 
 
 @pytest.mark.parametrize("params", [{}, {"format": "csv"}])
-def test_unmet_request_queries(network, people, facilitator, params,
-                               django_assert_num_queries):
+def test_unmet_request_queries(network, people, facilitator, params, django_assert_num_queries):
     requester, _offerer = people
 
     def add(count):
         for i in range(count):
             _request(MemberFactory(network=network), f"Astronomie {i}")
 
-    response = _assert_constant(client_for(facilitator), net(network, "unmet-requests/"), add,
-                                django_assert_num_queries, params)
+    response = _assert_constant(
+        client_for(facilitator),
+        net(network, "unmet-requests/"),
+        add,
+        django_assert_num_queries,
+        params,
+    )
     if params:
         assert len(response.content.decode().splitlines()) == 16
     else:

@@ -13,7 +13,6 @@ import io
 import re
 import zoneinfo
 from datetime import date, datetime, timedelta
-from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import icalendar
@@ -50,70 +49,11 @@ from rers_core.testing.factories import (
 )
 from rers_core.web.forms import EventForm, repeat_choice, repeat_rule
 from tests.conftest import login
+from tests.core.page_checks import check_page
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 # --- Helpers ---------------------------------------------------------------------------------
-
-
-class _Page(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.h1 = 0
-        self.ids: list[str] = []
-        self.label_for: set[str] = set()
-        self.controls: list[dict] = []
-        self.in_label: set[str] = set()
-        self._open_labels = 0
-        self.post_forms: list[bool] = []
-        self._in_post_form = False
-        self._has_csrf = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if attrs.get("id"):
-            self.ids.append(attrs["id"])
-        if tag == "h1":
-            self.h1 += 1
-        elif tag == "label":
-            self._open_labels += 1
-            if attrs.get("for"):
-                self.label_for.add(attrs["for"])
-        elif tag == "form":
-            self._in_post_form = (attrs.get("method") or "").lower() == "post"
-            self._has_csrf = False
-        elif tag in ("input", "select", "textarea"):
-            if attrs.get("name") == "csrfmiddlewaretoken":
-                self._has_csrf = True
-            if attrs.get("type") not in ("hidden", "submit", "button"):
-                self.controls.append(attrs)
-                if self._open_labels and attrs.get("id"):
-                    self.in_label.add(attrs["id"])
-
-    def handle_endtag(self, tag):
-        if tag == "label":
-            self._open_labels -= 1
-        elif tag == "form" and self._in_post_form:
-            self.post_forms.append(self._has_csrf)
-            self._in_post_form = False
-
-
-def _check_page(response, status: int = 200) -> str:
-    """One h1, labelled fields, unique ids, CSRF in every POST form, no inline style or
-    script. Returns the text with entities decoded."""
-    assert response.status_code == status, response.status_code
-    content = response.content.decode()
-    page = _Page()
-    page.feed(content)
-    assert page.h1 == 1
-    for control in page.controls:
-        assert control.get("id"), control
-        assert control["id"] in page.label_for or control["id"] in page.in_label, control
-    duplicates = {i for i in page.ids if page.ids.count(i) > 1}
-    assert not duplicates, duplicates
-    assert all(page.post_forms), "a POST form without CSRF token"
-    assert "style=" not in content and "<script" not in content
-    return html.unescape(content)
 
 
 def _as(person=None, language: str = "en", **extra) -> Client:
@@ -140,10 +80,20 @@ def _next_monday(network) -> date:
 
 def _event_data(**overrides):
     data = {
-        "kind": "drop_in", "title": "Permanence du lundi", "description": "Accueil libre.",
-        "place": "Agence, salle 2", "online_url": "", "start_date": "", "start_time": "09:00",
-        "end_time": "12:00", "end_date": "", "repetition": "none", "advanced_rule": "",
-        "capacity": "", "registration_open": "on", "visibility": "network",
+        "kind": "drop_in",
+        "title": "Permanence du lundi",
+        "description": "Accueil libre.",
+        "place": "Agence, salle 2",
+        "online_url": "",
+        "start_date": "",
+        "start_time": "09:00",
+        "end_time": "12:00",
+        "end_date": "",
+        "repetition": "none",
+        "advanced_rule": "",
+        "capacity": "",
+        "registration_open": "on",
+        "visibility": "network",
     }
     data.update(overrides)
     return data
@@ -173,8 +123,13 @@ def workshop(network, facilitator):
     day = _local_today(network) + timedelta(days=3)
     start = datetime.combine(day, datetime.min.time(), tzinfo=_tz(network)).replace(hour=14)
     return event_services.event_create(
-        network=network, acting=facilitator.user, kind="collective_exchange",
-        title="Atelier CV", starts_at=start, ends_at=start + timedelta(hours=2), capacity=8,
+        network=network,
+        acting=facilitator.user,
+        kind="collective_exchange",
+        title="Atelier CV",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=8,
     )
 
 
@@ -185,13 +140,17 @@ def test_drop_in_and_workshop_with_waiting_list_promotion_and_personal_feed(
     network, facilitator, django_capture_on_commit_callbacks
 ):
     staff = _as(facilitator)
-    _check_page(staff.get(_url("event_new", network)))
+    check_page(staff.get(_url("event_new", network)))
 
     # The weekly drop-in session: every Monday, 9:00 to 12:00, on the network's clock.
     monday = _next_monday(network)
-    response = staff.post(_url("event_new", network), _event_data(
-        start_date=monday.isoformat(), repetition="weekly",
-    ))
+    response = staff.post(
+        _url("event_new", network),
+        _event_data(
+            start_date=monday.isoformat(),
+            repetition="weekly",
+        ),
+    )
     drop_in = Event.objects.get(title="Permanence du lundi")
     assert response.status_code == 302
     assert response["Location"] == _url("event_detail", network, drop_in.pk)
@@ -199,20 +158,28 @@ def test_drop_in_and_workshop_with_waiting_list_promotion_and_personal_feed(
     local_start = drop_in.starts_at.astimezone(_tz(network))
     assert (local_start.date(), local_start.hour, local_start.minute) == (monday, 9, 0)
     assert drop_in.ends_at - drop_in.starts_at == timedelta(hours=3)
-    detail = _check_page(staff.get(_url("event_detail", network, drop_in.pk)))
+    detail = check_page(staff.get(_url("event_detail", network, drop_in.pk)))
     assert "Every week, on Monday" in detail
     # Its next Mondays are listed, each with its own page.
-    second = datetime.combine(monday + timedelta(days=7), datetime.min.time(),
-                              tzinfo=_tz(network)).replace(hour=9)
+    second = datetime.combine(
+        monday + timedelta(days=7), datetime.min.time(), tzinfo=_tz(network)
+    ).replace(hour=9)
     assert _occ_url("occurrence_detail", drop_in, second) in detail
 
     # The collective exchange: 8 seats.
     day = _local_today(network) + timedelta(days=3)
-    response = staff.post(_url("event_new", network), _event_data(
-        kind="collective_exchange", title="Atelier CV", start_date=day.isoformat(),
-        start_time="14:00", end_time="16:00", capacity="8",
-        facilitators=[facilitator.pk],
-    ))
+    response = staff.post(
+        _url("event_new", network),
+        _event_data(
+            kind="collective_exchange",
+            title="Atelier CV",
+            start_date=day.isoformat(),
+            start_time="14:00",
+            end_time="16:00",
+            capacity="8",
+            facilitators=[facilitator.pk],
+        ),
+    )
     assert response.status_code == 302
     workshop = Event.objects.get(title="Atelier CV")
     assert workshop.capacity == 8 and workshop.rrule == ""
@@ -223,21 +190,19 @@ def test_drop_in_and_workshop_with_waiting_list_promotion_and_personal_feed(
     people = [MemberFactory(network=network, display_name=f"Personne {n}") for n in range(10)]
     for person in people:
         browser = _as(person)
-        page = _check_page(browser.get(_occ_url("occurrence_detail", workshop, start)))
+        page = check_page(browser.get(_occ_url("occurrence_detail", workshop, start)))
         assert _occ_url("occurrence_register", workshop, start) in page
         response = browser.post(_occ_url("occurrence_register", workshop, start))
         assert response.status_code == 302
         assert response["Location"] == _occ_url("occurrence_detail", workshop, start)
-    statuses = [
-        Registration.objects.get(member=p, event=workshop).status for p in people
-    ]
+    statuses = [Registration.objects.get(member=p, event=workshop).status for p in people]
     assert statuses == ["confirmed"] * 8 + ["waitlisted"] * 2
-    ninth = _check_page(_as(people[8]).get(_occ_url("occurrence_detail", workshop, start)))
+    ninth = check_page(_as(people[8]).get(_occ_url("occurrence_detail", workshop, start)))
     assert "You are on the waiting list (number 1)" in ninth
     assert "0 of 8" in ninth
 
     # Facilitators see who registered, then the waiting list in order.
-    staff_page = _check_page(staff.get(_occ_url("occurrence_detail", workshop, start)))
+    staff_page = check_page(staff.get(_occ_url("occurrence_detail", workshop, start)))
     assert "8 people registered" in staff_page
     waiting_part = staff_page.split("Waiting list</h3>")[1]
     assert waiting_part.index("Personne 8") < waiting_part.index("Personne 9")
@@ -256,7 +221,7 @@ def test_drop_in_and_workshop_with_waiting_list_promotion_and_personal_feed(
 
     # The promoted person's own calendar: their registrations, at a secret address.
     browser = _as(people[8])
-    mine = _check_page(browser.get(_url("my_registrations", network)))
+    mine = check_page(browser.get(_url("my_registrations", network)))
     assert "Atelier CV" in mine
     token = CalendarToken.objects.get(member=people[8]).token
     feed_url = _url("member_feed", network, token)
@@ -290,30 +255,39 @@ def test_calendar_month_week_and_list_views(network, facilitator, member, worksh
     monday = _next_monday(network)
     start = datetime.combine(monday, datetime.min.time(), tzinfo=_tz(network)).replace(hour=9)
     drop_in = event_services.event_create(
-        network=network, acting=facilitator.user, kind="drop_in", title="Permanence du lundi",
-        starts_at=start, ends_at=start + timedelta(hours=3), rrule="FREQ=WEEKLY;BYDAY=MO",
+        network=network,
+        acting=facilitator.user,
+        kind="drop_in",
+        title="Permanence du lundi",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        rrule="FREQ=WEEKLY;BYDAY=MO",
     )
     month = f"{monday.year:04d}-{monday.month:02d}"
     anonymous = _as()
-    page = _check_page(anonymous.get(_url("calendar", network), {"month": month}))
+    page = check_page(anonymous.get(_url("calendar", network), {"month": month}))
     assert "<caption>" in page and "Permanence du lundi" in page
     assert _occ_url("occurrence_detail", drop_in, start) in page
     headers = re.findall(r'<th scope="col"><abbr title="([^"]+)"', page)
-    assert headers == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                       "Sunday"]
+    assert headers == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     # Visitors of the site see times and places, members also the seats left.
     workshop_month = workshop.starts_at.astimezone(_tz(network)).strftime("%Y-%m")
-    assert "seats left" not in anonymous.get(
-        _url("calendar", network), {"month": workshop_month}).content.decode()
-    assert "8 seats left" in _as(member).get(
-        _url("calendar", network), {"month": workshop_month}).content.decode()
+    assert (
+        "seats left"
+        not in anonymous.get(_url("calendar", network), {"month": workshop_month}).content.decode()
+    )
+    assert (
+        "8 seats left"
+        in _as(member).get(_url("calendar", network), {"month": workshop_month}).content.decode()
+    )
 
-    week = _check_page(anonymous.get(_url("calendar", network),
-                                     {"view": "week", "week": monday.isoformat()}))
+    week = check_page(
+        anonymous.get(_url("calendar", network), {"view": "week", "week": monday.isoformat()})
+    )
     assert "Permanence du lundi" in week
     assert f"week={(monday - timedelta(days=7)).isoformat()}" in week
     assert f"week={(monday + timedelta(days=7)).isoformat()}" in week
-    listing = _check_page(anonymous.get(_url("calendar", network), {"view": "list"}))
+    listing = check_page(anonymous.get(_url("calendar", network), {"view": "list"}))
     assert "Atelier CV" in listing and listing.count("Permanence du lundi") >= 8
 
     # French by default, with French day and month names from the network's calendar.
@@ -321,22 +295,33 @@ def test_calendar_month_week_and_list_views(network, facilitator, member, worksh
     assert '<html lang="fr">' in french and 'title="Lundi"' in french
 
     # A cancelled date stays in the calendar, marked; a cancelled event disappears.
-    event_services.occurrence_cancel(event=drop_in, original_start=start,
-                                     acting=facilitator.user, note="Férié")
-    week = anonymous.get(_url("calendar", network),
-                         {"view": "week", "week": monday.isoformat()}).content.decode()
+    event_services.occurrence_cancel(
+        event=drop_in, original_start=start, acting=facilitator.user, note="Férié"
+    )
+    week = anonymous.get(
+        _url("calendar", network), {"view": "week", "week": monday.isoformat()}
+    ).content.decode()
     assert "occurrence--cancelled" in week
     event_services.event_cancel(event=workshop, acting=facilitator.user)
-    assert "Atelier CV" not in anonymous.get(
-        _url("calendar", network), {"view": "list"}).content.decode()
+    assert (
+        "Atelier CV"
+        not in anonymous.get(_url("calendar", network), {"view": "list"}).content.decode()
+    )
     assert anonymous.get(_url("event_detail", network, workshop.pk)).status_code == 404
 
 
-@pytest.mark.parametrize("query", [
-    {"month": "2026-13"}, {"month": "garbage"}, {"month": "99999-01"}, {"week": "0001-01-01"},
-    {"view": "week", "week": "not-a-date"}, {"view": "week", "week": "9999-12-31"},
-    {"view": "year"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"month": "2026-13"},
+        {"month": "garbage"},
+        {"month": "99999-01"},
+        {"week": "0001-01-01"},
+        {"view": "week", "week": "not-a-date"},
+        {"view": "week", "week": "9999-12-31"},
+        {"view": "year"},
+    ],
+)
 def test_bad_calendar_addresses_show_the_current_period(client, network, query):
     assert client.get(_url("calendar", network), query).status_code == 200
 
@@ -356,38 +341,47 @@ def test_facilitators_manage_one_occurrence_and_attendance(network, facilitator,
     visitor = MemberFactory(network=network, status="visitor", display_name="Visiteuse")
 
     # Registering someone on their behalf (a visitor met at a drop-in).
-    response = staff.post(_occ_url("occurrence_register", workshop, start),
-                          {"member": visitor.pk})
+    response = staff.post(_occ_url("occurrence_register", workshop, start), {"member": visitor.pk})
     assert response.status_code == 302
     registration = Registration.objects.get(member=visitor, event=workshop)
     assert registration.status == "confirmed"
     assert registration.registered_by == facilitator.user
-    page = _check_page(staff.get(_occ_url("occurrence_detail", workshop, start)))
+    page = check_page(staff.get(_occ_url("occurrence_detail", workshop, start)))
     assert "Visiteuse" in page
 
-    response = staff.post(_url("registration_attendance", network, registration.pk),
-                          {"attended": "present"})
+    response = staff.post(
+        _url("registration_attendance", network, registration.pk), {"attended": "present"}
+    )
     assert response.status_code == 302
     assert Registration.objects.get(pk=registration.pk).attended is True
-    staff.post(_url("registration_attendance", network, registration.pk),
-               {"attended": "absent"})
+    staff.post(_url("registration_attendance", network, registration.pk), {"attended": "absent"})
     assert Registration.objects.get(pk=registration.pk).attended is False
 
     # Moving the date: an end before the start is refused on the form, nothing moves.
     day = (start + timedelta(days=1)).astimezone(_tz(network)).date().isoformat()
-    refused = staff.post(_occ_url("occurrence_move", workshop, start), {
-        "move-date": day, "move-start_time": "15:00", "move-end_time": "14:00",
-    })
-    assert 'id="id_move-end_time_error"' in _check_page(refused)
+    refused = staff.post(
+        _occ_url("occurrence_move", workshop, start),
+        {
+            "move-date": day,
+            "move-start_time": "15:00",
+            "move-end_time": "14:00",
+        },
+    )
+    assert 'id="id_move-end_time_error"' in check_page(refused)
     assert not EventException.objects.exists()
-    response = staff.post(_occ_url("occurrence_move", workshop, start), {
-        "move-date": day, "move-start_time": "10:00", "move-end_time": "12:00",
-        "move-note": "Salle prise",
-    })
+    response = staff.post(
+        _occ_url("occurrence_move", workshop, start),
+        {
+            "move-date": day,
+            "move-start_time": "10:00",
+            "move-end_time": "12:00",
+            "move-note": "Salle prise",
+        },
+    )
     assert response.status_code == 302
     change = EventException.objects.get(event=workshop)
     assert change.starts_at.astimezone(_tz(network)).hour == 10 and change.note == "Salle prise"
-    moved = _check_page(staff.get(_occ_url("occurrence_detail", workshop, start)))
+    moved = check_page(staff.get(_occ_url("occurrence_detail", workshop, start)))
     assert "This date is moved" in moved and "Salle prise" in moved
 
     # Cancelling it, then restoring it.
@@ -402,20 +396,29 @@ def test_facilitators_manage_one_occurrence_and_attendance(network, facilitator,
 
     # Only people of this network can be chosen.
     outsider = MemberFactory(network=MemberFactory().network)
-    refused = staff.post(_occ_url("occurrence_register", workshop, start),
-                         {"member": outsider.pk})
-    assert 'id="id_member_error"' in _check_page(refused)
+    refused = staff.post(_occ_url("occurrence_register", workshop, start), {"member": outsider.pk})
+    assert 'id="id_member_error"' in check_page(refused)
     assert not Registration.objects.filter(member=outsider).exists()
 
     # Plain members cannot do any of this.
     member_browser = _as(member)
     assert member_browser.post(_occ_url("occurrence_cancel", workshop, start)).status_code == 403
-    assert member_browser.post(_url("registration_attendance", network, registration.pk),
-                               {"attended": "present"}).status_code == 403
-    assert member_browser.post(_occ_url("occurrence_register", workshop, start),
-                               {"member": visitor.pk}).status_code == 403
-    assert member_browser.post(
-        _url("registration_cancel", network, registration.pk)).status_code == 404
+    assert (
+        member_browser.post(
+            _url("registration_attendance", network, registration.pk), {"attended": "present"}
+        ).status_code
+        == 403
+    )
+    assert (
+        member_browser.post(
+            _occ_url("occurrence_register", workshop, start), {"member": visitor.pk}
+        ).status_code
+        == 403
+    )
+    assert (
+        member_browser.post(_url("registration_cancel", network, registration.pk)).status_code
+        == 404
+    )
     assert Registration.objects.get(pk=registration.pk).status == "confirmed"
     assert member_browser.get(_url("event_new", network)).status_code == 403
 
@@ -429,50 +432,77 @@ def test_event_form_repetitions_errors_and_editing(network, facilitator):
     staff = _as(facilitator)
     # The first Thursday of the month.
     first_thursday = date(2030, 1, 3)
-    response = staff.post(_url("event_new", network), _event_data(
-        kind="monthly_meeting", title="Rencontre mensuelle",
-        start_date=first_thursday.isoformat(), start_time="18:00", end_time="20:00",
-        repetition="monthly_weekday",
-    ))
+    response = staff.post(
+        _url("event_new", network),
+        _event_data(
+            kind="monthly_meeting",
+            title="Rencontre mensuelle",
+            start_date=first_thursday.isoformat(),
+            start_time="18:00",
+            end_time="20:00",
+            repetition="monthly_weekday",
+        ),
+    )
     assert response.status_code == 302
     meeting = Event.objects.get(title="Rencontre mensuelle")
     assert meeting.rrule == "FREQ=MONTHLY;BYDAY=1TH"
-    edit = _check_page(staff.get(_url("event_edit", network, meeting.pk)))
+    edit = check_page(staff.get(_url("event_edit", network, meeting.pk)))
     assert re.search(r'value="monthly_weekday"[^>]*checked', edit)
 
     # A second Thursday is not "the first Thursday"; a wrong rule names its field.
-    refused = staff.post(_url("event_new", network), _event_data(
-        start_date="2030-01-10", repetition="monthly_weekday"))
-    assert 'id="id_repetition_error"' in _check_page(refused)
-    refused = staff.post(_url("event_new", network), _event_data(
-        start_date="2030-01-10", repetition="advanced", advanced_rule="FREQ=SOMETIMES"))
-    assert 'id="id_advanced_rule_error"' in _check_page(refused)
-    refused = staff.post(_url("event_new", network), _event_data(
-        start_date="2030-01-10", start_time="12:00", end_time="09:00"))
-    assert 'id="id_end_time_error"' in _check_page(refused)
+    refused = staff.post(
+        _url("event_new", network),
+        _event_data(start_date="2030-01-10", repetition="monthly_weekday"),
+    )
+    assert 'id="id_repetition_error"' in check_page(refused)
+    refused = staff.post(
+        _url("event_new", network),
+        _event_data(start_date="2030-01-10", repetition="advanced", advanced_rule="FREQ=SOMETIMES"),
+    )
+    assert 'id="id_advanced_rule_error"' in check_page(refused)
+    refused = staff.post(
+        _url("event_new", network),
+        _event_data(start_date="2030-01-10", start_time="12:00", end_time="09:00"),
+    )
+    assert 'id="id_end_time_error"' in check_page(refused)
     refused = staff.post(_url("event_new", network), _event_data(start_date="someday"))
-    assert 'id="id_start_date_error"' in _check_page(refused)
+    assert 'id="id_start_date_error"' in check_page(refused)
     assert Event.objects.count() == 1
 
     # Editing: every six months, in a room with 12 seats.
-    response = staff.post(_url("event_edit", network, meeting.pk), _event_data(
-        kind="retrospective", title="Échanges sur les échanges",
-        start_date=first_thursday.isoformat(), start_time="14:00", end_time="17:00",
-        repetition="six_monthly", capacity="12",
-    ))
+    response = staff.post(
+        _url("event_edit", network, meeting.pk),
+        _event_data(
+            kind="retrospective",
+            title="Échanges sur les échanges",
+            start_date=first_thursday.isoformat(),
+            start_time="14:00",
+            end_time="17:00",
+            repetition="six_monthly",
+            capacity="12",
+        ),
+    )
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert (meeting.rrule, meeting.capacity, meeting.kind) == (
-        "FREQ=MONTHLY;INTERVAL=6", 12, "retrospective")
+        "FREQ=MONTHLY;INTERVAL=6",
+        12,
+        "retrospective",
+    )
     assert meeting.starts_at.astimezone(_tz(network)).hour == 14
 
 
-@pytest.mark.parametrize(("choice", "rule"), [
-    ("none", ""), ("weekly", "FREQ=WEEKLY;BYDAY=WE"),
-    ("fortnightly", "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"),
-    ("monthly_weekday", "FREQ=MONTHLY;BYDAY=1WE"), ("monthly", "FREQ=MONTHLY"),
-    ("six_monthly", "FREQ=MONTHLY;INTERVAL=6"),
-])
+@pytest.mark.parametrize(
+    ("choice", "rule"),
+    [
+        ("none", ""),
+        ("weekly", "FREQ=WEEKLY;BYDAY=WE"),
+        ("fortnightly", "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"),
+        ("monthly_weekday", "FREQ=MONTHLY;BYDAY=1WE"),
+        ("monthly", "FREQ=MONTHLY"),
+        ("six_monthly", "FREQ=MONTHLY;INTERVAL=6"),
+    ],
+)
 def test_plain_repetitions_round_trip(choice, rule):
     wednesday = date(2030, 1, 2)
     assert repeat_rule(choice, wednesday) == rule
@@ -493,56 +523,85 @@ def test_testimonies_are_public_only_with_consent_and_a_facilitators_choice(
     network, facilitator, member
 ):
     staff = _as(facilitator)
-    _check_page(staff.get(_url("manage_testimonies", network)))
-    response = staff.post(_url("manage_testimonies", network), {
-        "author": member.pk, "text": "Le réseau m'a redonné confiance.",
-        "publication": "first_name", "first_name": "Camille",
-    })
+    check_page(staff.get(_url("manage_testimonies", network)))
+    response = staff.post(
+        _url("manage_testimonies", network),
+        {
+            "author": member.pk,
+            "text": "Le réseau m'a redonné confiance.",
+            "publication": "first_name",
+            "first_name": "Camille",
+        },
+    )
     assert response.status_code == 302
     public = SavedTestimony.objects.get(text__startswith="Le réseau")
     assert public.recorded_by == facilitator.user
-    staff.post(_url("manage_testimonies", network), {
-        "author": member.pk, "text": "Ce que je dis ici reste entre nous.",
-        "publication": "private",
-    })
+    staff.post(
+        _url("manage_testimonies", network),
+        {
+            "author": member.pk,
+            "text": "Ce que je dis ici reste entre nous.",
+            "publication": "private",
+        },
+    )
     private = SavedTestimony.objects.get(publication="private")
     # Asking for a first name without giving one is refused on the form.
-    refused = staff.post(_url("manage_testimonies", network), {
-        "author": member.pk, "text": "Sans prénom", "publication": "first_name",
-    })
-    assert 'id="id_first_name_error"' in _check_page(refused)
+    refused = staff.post(
+        _url("manage_testimonies", network),
+        {
+            "author": member.pk,
+            "text": "Sans prénom",
+            "publication": "first_name",
+        },
+    )
+    assert 'id="id_first_name_error"' in check_page(refused)
 
     staff.post(_url("testimony_feature", network, public.pk), {"featured": "1"})
     staff.post(_url("testimony_feature", network, private.pk), {"featured": "1"})
     assert SavedTestimony.objects.get(pk=public.pk).featured
     assert not SavedTestimony.objects.get(pk=private.pk).featured
 
-    page = _check_page(_as().get(_url("testimonies", network)))
+    page = check_page(_as().get(_url("testimonies", network)))
     assert "Le réseau m'a redonné confiance." in page and "— Camille" in page
     assert "reste entre nous" not in page
 
     # The author changes their mind: anonymous, then not published at all.
     author = _as(member)
-    mine = _check_page(author.get(_url("my_testimonies", network)))
+    mine = check_page(author.get(_url("my_testimonies", network)))
     assert "reste entre nous" in mine
-    author.post(_url("testimony_publication", network, public.pk),
-                {f"t{public.pk}-publication": "anonymous"})
+    author.post(
+        _url("testimony_publication", network, public.pk),
+        {f"t{public.pk}-publication": "anonymous"},
+    )
     page = _as().get(_url("testimonies", network)).content.decode()
     assert "Anonymous" in page and "Camille" not in page
-    author.post(_url("testimony_publication", network, public.pk),
-                {f"t{public.pk}-publication": "private"})
+    author.post(
+        _url("testimony_publication", network, public.pk), {f"t{public.pk}-publication": "private"}
+    )
     assert "redonné confiance" not in html.unescape(
-        _as().get(_url("testimonies", network)).content.decode())
+        _as().get(_url("testimonies", network)).content.decode()
+    )
 
     # Members write their own; someone else cannot change their choice.
-    response = author.post(_url("my_testimonies", network), {
-        "new-text": "J'ai appris à faire un budget.", "new-publication": "anonymous",
-    })
+    response = author.post(
+        _url("my_testimonies", network),
+        {
+            "new-text": "J'ai appris à faire un budget.",
+            "new-publication": "anonymous",
+        },
+    )
     assert response.status_code == 302
     assert SavedTestimony.objects.filter(author=member, recorded_by=member.user).count() == 1
     other = MemberFactory(network=network)
-    assert _as(other).post(_url("testimony_publication", network, public.pk), {
-        f"t{public.pk}-publication": "anonymous"}).status_code == 404
+    assert (
+        _as(other)
+        .post(
+            _url("testimony_publication", network, public.pk),
+            {f"t{public.pk}-publication": "anonymous"},
+        )
+        .status_code
+        == 404
+    )
     assert _as(other).get(_url("manage_testimonies", network)).status_code == 403
 
 
@@ -551,19 +610,29 @@ def test_testimonies_are_public_only_with_consent_and_a_facilitators_choice(
 
 def test_news_pages_home_page_and_feeds(network, facilitator, member):
     staff = _as(facilitator)
-    _check_page(staff.get(_url("news_new", network)))
-    response = staff.post(_url("news_new", network), {
-        "title": "Nouvel atelier", "text": "Un atelier CV chaque mois.", "published_at": "",
-    })
+    check_page(staff.get(_url("news_new", network)))
+    response = staff.post(
+        _url("news_new", network),
+        {
+            "title": "Nouvel atelier",
+            "text": "Un atelier CV chaque mois.",
+            "published_at": "",
+        },
+    )
     assert response.status_code == 302
     post = NewsPost.objects.get(title="Nouvel atelier")
     assert post.author == facilitator.user
-    news_publish(network=network, title="Plus tard", text="Bientôt.", acting=facilitator.user,
-                 published_at=timezone.now() + timedelta(days=2))
+    news_publish(
+        network=network,
+        title="Plus tard",
+        text="Bientôt.",
+        acting=facilitator.user,
+        published_at=timezone.now() + timedelta(days=2),
+    )
 
-    page = _check_page(_as().get(_url("news", network)))
+    page = check_page(_as().get(_url("news", network)))
     assert "Nouvel atelier" in page and "Plus tard" not in page
-    home = _check_page(_as().get(_url("network", network)))
+    home = check_page(_as().get(_url("network", network)))
     assert "Nouvel atelier" in home and _url("testimonies", network) in home
     assert "Plus tard" in _as(facilitator).get(_url("news", network)).content.decode()
 
@@ -575,13 +644,17 @@ def test_news_pages_home_page_and_feeds(network, facilitator, member):
     atom = Client().get(_url("news_atom", network))
     feed = ElementTree.fromstring(atom.content)
     assert feed.tag == f"{ATOM}feed"
-    assert [e.findtext(f"{ATOM}title") for e in feed.findall(f"{ATOM}entry")] == [
-        "Nouvel atelier"]
+    assert [e.findtext(f"{ATOM}title") for e in feed.findall(f"{ATOM}entry")] == ["Nouvel atelier"]
     assert Client().get("/no-such-network/news/rss/").status_code == 404
 
-    response = staff.post(_url("news_edit", network, post.pk), {
-        "title": "Atelier CV mensuel", "text": "Chaque premier jeudi.", "published_at": "",
-    })
+    response = staff.post(
+        _url("news_edit", network, post.pk),
+        {
+            "title": "Atelier CV mensuel",
+            "text": "Chaque premier jeudi.",
+            "published_at": "",
+        },
+    )
     assert response.status_code == 302
     post.refresh_from_db()
     assert post.title == "Atelier CV mensuel"
@@ -598,32 +671,46 @@ def test_resources_members_only_documents_and_uploads(
     network, facilitator, member, other_network, media
 ):
     staff = _as(facilitator)
-    _check_page(staff.get(_url("resource_new", network)))
-    response = staff.post(_url("resource_new", network), {
-        "title": "Guide du membre", "description": "Pour bien commencer.",
-        "audience": "members",
-        "document": SimpleUploadedFile("guide.pdf", b"%PDF-1.4 guide", "application/pdf"),
-    })
+    check_page(staff.get(_url("resource_new", network)))
+    response = staff.post(
+        _url("resource_new", network),
+        {
+            "title": "Guide du membre",
+            "description": "Pour bien commencer.",
+            "audience": "members",
+            "document": SimpleUploadedFile("guide.pdf", b"%PDF-1.4 guide", "application/pdf"),
+        },
+    )
     assert response.status_code == 302
     guide = Resource.objects.get(title="Guide du membre")
-    staff.post(_url("resource_new", network), {
-        "title": "Site de l'agence", "url": "https://example.org/agence", "audience": "public",
-    })
-    staff.post(_url("resource_new", network), {
-        "title": "Affiche", "audience": "public",
-        "document": SimpleUploadedFile("affiche.txt", b"Venez !", "text/plain"),
-    })
+    staff.post(
+        _url("resource_new", network),
+        {
+            "title": "Site de l'agence",
+            "url": "https://example.org/agence",
+            "audience": "public",
+        },
+    )
+    staff.post(
+        _url("resource_new", network),
+        {
+            "title": "Affiche",
+            "audience": "public",
+            "document": SimpleUploadedFile("affiche.txt", b"Venez !", "text/plain"),
+        },
+    )
     poster = Resource.objects.get(title="Affiche")
     # Neither link nor document; a document over 10 MB.
     refused = staff.post(_url("resource_new", network), {"title": "Vide", "audience": "public"})
-    assert 'id="id_url_error"' in _check_page(refused)
+    assert 'id="id_url_error"' in check_page(refused)
     big = SimpleUploadedFile("big.bin", b"0" * (10 * 1024 * 1024 + 1))
-    refused = staff.post(_url("resource_new", network), {
-        "title": "Trop gros", "audience": "public", "document": big})
-    assert 'id="id_document_error"' in _check_page(refused)
+    refused = staff.post(
+        _url("resource_new", network), {"title": "Trop gros", "audience": "public", "document": big}
+    )
+    assert 'id="id_document_error"' in check_page(refused)
     assert Resource.objects.count() == 3
 
-    anonymous_page = _check_page(_as().get(_url("resources", network)))
+    anonymous_page = check_page(_as().get(_url("resources", network)))
     assert "Site de l'agence" in anonymous_page and "Affiche" in anonymous_page
     assert "Guide du membre" not in anonymous_page
     assert "Guide du membre" in _as(member).get(_url("resources", network)).content.decode()
@@ -632,8 +719,7 @@ def test_resources_members_only_documents_and_uploads(
     assert Client().get(download).status_code == 404
     outsider = MemberFactory(network=other_network)
     assert _as(outsider).get(download).status_code == 404
-    assert _as(outsider).get(_url("resource_download", other_network, guide.pk)).status_code \
-        == 404
+    assert _as(outsider).get(_url("resource_download", other_network, guide.pk)).status_code == 404
     response = _as(member).get(download)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4 guide"
@@ -651,8 +737,13 @@ def test_resources_members_only_documents_and_uploads(
 
 
 def _message(**overrides):
-    data = {"name": "Alex", "email": "alex@example.org", "subject": "Découvrir le réseau",
-            "message": "Bonjour, comment venir à la permanence ?", "website": ""}
+    data = {
+        "name": "Alex",
+        "email": "alex@example.org",
+        "subject": "Découvrir le réseau",
+        "message": "Bonjour, comment venir à la permanence ?",
+        "website": "",
+    }
     data.update(overrides)
     return data
 
@@ -661,7 +752,7 @@ def test_contact_form_stores_forwards_and_ignores_robots(
     network, facilitator, member, django_capture_on_commit_callbacks
 ):
     visitor = _as()
-    page = _check_page(visitor.get(_url("contact", network)))
+    page = check_page(visitor.get(_url("contact", network)))
     assert 'class="field trap-field"' in page and "Leave this field empty" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = visitor.post(_url("contact", network), _message())
@@ -677,12 +768,12 @@ def test_contact_form_stores_forwards_and_ignores_robots(
     assert ContactMessage.objects.count() == 1 and len(mail.outbox) == 1
 
     invalid = visitor.post(_url("contact", network), _message(email="not-an-email"))
-    assert 'id="id_email_error"' in _check_page(invalid)
+    assert 'id="id_email_error"' in check_page(invalid)
     assert ContactMessage.objects.count() == 1
 
     # Facilitators read it and mark it handled.
     staff = _as(facilitator)
-    inbox = _check_page(staff.get(_url("manage_messages", network)))
+    inbox = check_page(staff.get(_url("manage_messages", network)))
     assert "Découvrir le réseau" in inbox and "alex@example.org" in inbox
     response = staff.post(_url("contact_message_handled", network, received.pk))
     assert response.status_code == 302
@@ -690,22 +781,23 @@ def test_contact_form_stores_forwards_and_ignores_robots(
     assert received.handled_at is not None and received.handled_by == facilitator.user
     assert "Découvrir le réseau" not in staff.get(_url("manage_messages", network)).content.decode()
     assert "Découvrir le réseau" in html.unescape(
-        staff.get(_url("manage_messages", network), {"show": "all"}).content.decode())
+        staff.get(_url("manage_messages", network), {"show": "all"}).content.decode()
+    )
     assert _as(member).get(_url("manage_messages", network)).status_code == 403
 
 
 def test_contact_form_accepts_five_messages_an_hour_per_address(network, other_network):
     visitor = _as(REMOTE_ADDR="203.0.113.7")
     for n in range(5):
-        assert visitor.post(_url("contact", network), _message(subject=f"n{n}")).status_code \
-            == 302
+        assert visitor.post(_url("contact", network), _message(subject=f"n{n}")).status_code == 302
     refused = visitor.post(_url("contact", network), _message(subject="sixth"))
     assert refused.status_code == 429
     assert "error-summary" in refused.content.decode()
     assert ContactMessage.objects.filter(network=network).count() == 5
     # Someone else, and the same person writing to another network, are not held back.
-    assert _as(REMOTE_ADDR="203.0.113.8").post(
-        _url("contact", network), _message()).status_code == 302
+    assert (
+        _as(REMOTE_ADDR="203.0.113.8").post(_url("contact", network), _message()).status_code == 302
+    )
     assert visitor.post(_url("contact", other_network), _message()).status_code == 302
     assert ContactMessage.objects.count() == 7
 
@@ -717,14 +809,15 @@ def test_figures_of_the_month_page_and_csv(network, facilitator, member, worksho
     ListingFactory(member=member, direction="offer")
     ListingFactory(member=member, direction="request", title="Jouer du violon", description="")
     event_services.registration_create(
-        event=workshop, original_start=workshop.starts_at, member=member, acting=member.user)
+        event=workshop, original_start=workshop.starts_at, member=member, acting=member.user
+    )
     month = workshop.starts_at.astimezone(_tz(network)).strftime("%Y-%m")
     staff = _as(facilitator)
-    page = _check_page(staff.get(_url("figures", network), {"month": month}))
+    page = check_page(staff.get(_url("figures", network), {"month": month}))
     rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="number">(\d+)</td>', page))
     assert rows["Event registrations"] == "1"
     current = _local_today(network).strftime("%Y-%m")
-    page = _check_page(staff.get(_url("figures", network), {"month": current}))
+    page = check_page(staff.get(_url("figures", network), {"month": current}))
     rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="number">(\d+)</td>', page))
     assert (rows["New offers"], rows["New requests"], rows["Unmet requests"]) == ("1", "1", "1")
     assert rows["New members"] == "2"  # the member and the facilitator joined this month
@@ -745,7 +838,7 @@ def test_figures_of_the_month_page_and_csv(network, facilitator, member, worksho
 def test_coordinators_dashboard_charts_and_exports(network, facilitator, coordinator, member):
     ListingFactory(member=member, direction="offer")
     boss = _as(coordinator)
-    page = _check_page(boss.get(_url("dashboard", network)))
+    page = check_page(boss.get(_url("dashboard", network)))
     assert page.count("<svg") == len(FIGURES)
     assert page.count("<desc") == len(FIGURES) and 'role="img"' in page
     # Coordinates are written with dots whatever the language (SVG needs them).
@@ -785,13 +878,19 @@ def test_nothing_crosses_from_one_network_to_another(
 ):
     start = workshop.starts_at
     registration = event_services.registration_create(
-        event=workshop, original_start=start, member=member, acting=member.user)
+        event=workshop, original_start=start, member=member, acting=member.user
+    )
     testimony = event_services.testimony_record(
-        network=network, author=member, text="Merci", acting=facilitator.user,
-        publication="anonymous")
+        network=network,
+        author=member,
+        text="Merci",
+        acting=facilitator.user,
+        publication="anonymous",
+    )
     post = news_publish(network=network, title="Chez nous", text="…", acting=facilitator.user)
     received = ContactMessage.objects.create(
-        network=network, name="A", email="a@example.org", subject="S", message="M")
+        network=network, name="A", email="a@example.org", subject="S", message="M"
+    )
     token = event_services.calendar_token_for(member).token
     other_staff = _as(FacilitatorFactory(network=other_network))
     other_boss = _as(CoordinatorFactory(network=other_network))
@@ -801,8 +900,7 @@ def test_nothing_crosses_from_one_network_to_another(
     assert other_staff.get(_url("event_detail", slug_b, workshop.pk)).status_code == 404
     assert other_staff.get(_url("event_edit", slug_b, workshop.pk)).status_code == 404
     key = occurrence_key(start)
-    assert other_staff.get(_url("occurrence_detail", slug_b, workshop.pk, key)).status_code \
-        == 404
+    assert other_staff.get(_url("occurrence_detail", slug_b, workshop.pk, key)).status_code == 404
     for name, obj_id, data in [
         ("registration_cancel", registration.pk, {}),
         ("registration_attendance", registration.pk, {"attended": "present"}),
@@ -821,8 +919,9 @@ def test_nothing_crosses_from_one_network_to_another(
     assert other_staff.get(_url("manage_messages", network)).status_code == 403
     assert other_staff.get(_url("figures", network)).status_code == 403
     assert other_boss.get(_url("dashboard", network)).status_code == 403
-    assert other_staff.post(_url("registration_cancel", network, registration.pk)).status_code \
-        == 404
+    assert (
+        other_staff.post(_url("registration_cancel", network, registration.pk)).status_code == 404
+    )
     # An outsider who tries to register is sent to join the network first.
     response = other_staff.post(_occ_url("occurrence_register", workshop, start))
     assert response.status_code == 302 and response["Location"] == _url("join", network)
@@ -835,18 +934,24 @@ def test_nothing_crosses_from_one_network_to_another(
     assert ContactMessage.objects.get(pk=received.pk).handled_at is None
     assert not EventException.objects.exists()
     # B's public pages show nothing of A.
-    assert "Atelier CV" not in Client().get(_url("calendar", slug_b), {"view": "list"}).content \
-        .decode()
+    assert (
+        "Atelier CV"
+        not in Client().get(_url("calendar", slug_b), {"view": "list"}).content.decode()
+    )
     assert "Chez nous" not in Client().get(_url("news", slug_b)).content.decode()
 
 
 def test_anonymous_people_are_asked_to_log_in_for_personal_pages(client, network, workshop):
     key = occurrence_key(workshop.starts_at)
     for name, args, method in [
-        ("my_registrations", [], "get"), ("my_testimonies", [], "get"),
-        ("calendar_token_regenerate", [], "post"), ("event_new", [], "get"),
-        ("occurrence_register", [workshop.pk, key], "post"), ("manage_messages", [], "get"),
-        ("figures", [], "get"), ("dashboard", [], "get"),
+        ("my_registrations", [], "get"),
+        ("my_testimonies", [], "get"),
+        ("calendar_token_regenerate", [], "post"),
+        ("event_new", [], "get"),
+        ("occurrence_register", [workshop.pk, key], "post"),
+        ("manage_messages", [], "get"),
+        ("figures", [], "get"),
+        ("dashboard", [], "get"),
     ]:
         response = getattr(client, method)(_url(name, network, *args))
         assert response.status_code == 302, name
@@ -859,20 +964,32 @@ def test_every_new_page_has_the_accessibility_basics(
 ):
     start = workshop.starts_at
     event_services.registration_create(
-        event=workshop, original_start=start, member=member, acting=member.user)
+        event=workshop, original_start=start, member=member, acting=member.user
+    )
     testimony = event_services.testimony_record(
-        network=network, author=member, text="Merci", acting=member.user,
-        publication="first_name", first_name="Camille")
-    event_services.testimony_feature(testimony=testimony, featured=True,
-                                     acting=facilitator.user)
+        network=network,
+        author=member,
+        text="Merci",
+        acting=member.user,
+        publication="first_name",
+        first_name="Camille",
+    )
+    event_services.testimony_feature(testimony=testimony, featured=True, acting=facilitator.user)
     post = news_publish(network=network, title="Nouvelle", text="…", acting=facilitator.user)
     ContactMessage.objects.create(
-        network=network, name="A", email="a@example.org", subject="S", message="M")
+        network=network, name="A", email="a@example.org", subject="S", message="M"
+    )
     pages = {
         None: ["calendar", "testimonies", "news", "resources", "contact", "network"],
         member: ["my_registrations", "my_testimonies", "me"],
-        facilitator: ["event_new", "manage_testimonies", "news_new", "resource_new",
-                      "manage_messages", "figures"],
+        facilitator: [
+            "event_new",
+            "manage_testimonies",
+            "news_new",
+            "resource_new",
+            "manage_messages",
+            "figures",
+        ],
         coordinator: ["dashboard"],
     }
     checked = 0
@@ -880,18 +997,18 @@ def test_every_new_page_has_the_accessibility_basics(
         for language in ("en", "fr"):
             browser = _as(person, language)
             for name in names:
-                _check_page(browser.get(_url(name, network)))
+                check_page(browser.get(_url(name, network)))
                 checked += 1
             for query in ({"view": "week"}, {"view": "list"}):
-                _check_page(browser.get(_url("calendar", network), query))
+                check_page(browser.get(_url("calendar", network), query))
             for url in (
                 _url("event_detail", network, workshop.pk),
                 _occ_url("occurrence_detail", workshop, start),
             ):
-                _check_page(browser.get(url))
+                check_page(browser.get(url))
     staff = _as(facilitator)
-    _check_page(staff.get(_url("event_edit", network, workshop.pk)))
-    _check_page(staff.get(_url("news_edit", network, post.pk)))
+    check_page(staff.get(_url("event_edit", network, workshop.pk)))
+    check_page(staff.get(_url("news_edit", network, post.pk)))
     assert checked == 2 * sum(len(names) for names in pages.values())
 
 
@@ -908,18 +1025,33 @@ def test_query_counts_do_not_grow_with_the_number_of_events(network, facilitator
     def add_events(count):
         for n in range(count):
             event = event_services.event_create(
-                network=network, acting=facilitator.user, kind="information",
-                title=f"Réunion {n}", starts_at=start + timedelta(hours=n % 5),
+                network=network,
+                acting=facilitator.user,
+                kind="information",
+                title=f"Réunion {n}",
+                starts_at=start + timedelta(hours=n % 5),
                 ends_at=start + timedelta(hours=n % 5, minutes=45),
-                rrule="FREQ=WEEKLY" if n % 2 else "", capacity=5,
+                rrule="FREQ=WEEKLY" if n % 2 else "",
+                capacity=5,
             )
             event_services.registration_create(
-                event=event, original_start=event.starts_at, member=member, acting=member.user)
+                event=event, original_start=event.starts_at, member=member, acting=member.user
+            )
             event_services.testimony_record(
-                network=network, author=member, text=f"Merci {n}", acting=member.user,
-                event=event, publication="anonymous")
-            news_publish(network=network, title=f"Nouvelle {n}", text="…",
-                         acting=facilitator.user, event=event)
+                network=network,
+                author=member,
+                text=f"Merci {n}",
+                acting=member.user,
+                event=event,
+                publication="anonymous",
+            )
+            news_publish(
+                network=network,
+                title=f"Nouvelle {n}",
+                text="…",
+                acting=facilitator.user,
+                event=event,
+            )
 
     browser, staff = _as(member), _as(facilitator)
     urls = [

@@ -7,10 +7,8 @@ details must appear exactly as each person consented, and never before both acce
 from __future__ import annotations
 
 import csv
-import html
 import io
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
@@ -24,6 +22,7 @@ from rers_core.services import connections as connection_services
 from rers_core.services import exchanges as exchange_services
 from rers_core.testing.factories import FacilitatorFactory, ListingFactory, MemberFactory
 from tests.conftest import login
+from tests.core.page_checks import check_page
 
 CAMILLE_EMAIL, CAMILLE_PHONE = "camille@exemple.fr", "06 11 11 11 11"
 DOMINIQUE_EMAIL, DOMINIQUE_PHONE = "dominique@exemple.fr", "06 22 22 22 22"
@@ -38,68 +37,6 @@ AGREEMENT = {
 
 
 # --- Helpers ---------------------------------------------------------------------------------
-
-
-class _Page(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.h1 = 0
-        self.ids: list[str] = []
-        self.label_for: set[str] = set()
-        self.controls: list[dict] = []
-        self.forms: list[dict] = []
-        self.in_label: set[str] = set()
-        self._open_labels = 0
-        self._in_post_form = False
-        self._has_csrf = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if attrs.get("id"):
-            self.ids.append(attrs["id"])
-        if tag == "h1":
-            self.h1 += 1
-        elif tag == "label":
-            self._open_labels += 1
-            if attrs.get("for"):
-                self.label_for.add(attrs["for"])
-        elif tag == "form":
-            self._in_post_form = (attrs.get("method") or "").lower() == "post"
-            self._has_csrf = False
-        elif tag in ("input", "select", "textarea"):
-            if attrs.get("name") == "csrfmiddlewaretoken":
-                self._has_csrf = True
-            if attrs.get("type") not in ("hidden", "submit", "button"):
-                self.controls.append(attrs)
-                if self._open_labels and attrs.get("id"):
-                    self.in_label.add(attrs["id"])
-
-    def handle_endtag(self, tag):
-        if tag == "label":
-            self._open_labels -= 1
-        if tag == "form" and self._in_post_form:
-            self.forms.append({"csrf": self._has_csrf})
-            self._in_post_form = False
-
-
-def _check_page(response) -> str:
-    """One h1, every field labelled, unique ids, CSRF on every POST form, no inline code.
-
-    Returns the page's text with HTML entities decoded, for plain ``in`` checks.
-    """
-    assert response.status_code == 200, response.status_code
-    content = response.content.decode()
-    page = _Page()
-    page.feed(content)
-    assert page.h1 == 1
-    for control in page.controls:
-        # Checkboxes and radios of a group sit inside their own <label>.
-        assert control.get("id"), control
-        assert control["id"] in page.label_for or control["id"] in page.in_label, control
-    assert len(page.ids) == len(set(page.ids)), "duplicate ids"
-    assert all(form["csrf"] for form in page.forms), "a POST form without CSRF token"
-    assert "style=" not in content and "<script" not in content
-    return html.unescape(content)
 
 
 def _as(member, language: str = "en") -> Client:
@@ -140,11 +77,15 @@ def dominique(network):
 @pytest.fixture
 def pair(camille, dominique):
     wanted = ListingFactory(
-        member=camille, direction="request", title="Apprendre le tableur Excel",
+        member=camille,
+        direction="request",
+        title="Apprendre le tableur Excel",
         description="Je voudrais faire mon budget avec des formules.",
     )
     offer = ListingFactory(
-        member=dominique, direction="offer", title="Formules du tableur Excel",
+        member=dominique,
+        direction="offer",
+        title="Formules du tableur Excel",
         description="Je montre les formules de base et les tableaux.",
     )
     return wanted, offer
@@ -166,25 +107,34 @@ def test_member_journey_from_suggestion_to_closed_connection(
     me, them = _as(camille), _as(dominique)
 
     # Camille sees the offers that may answer her request, and asks to be put in contact.
-    page = _check_page(me.get(_url("listing_detail", network, wanted.pk)))
+    page = check_page(me.get(_url("listing_detail", network, wanted.pk)))
     assert "Offers that may answer this request" in page
     assert offer.title in page
     _assert_no_contact_details(page)
-    response = me.post(_url("connection_propose", network), {
-        "request": wanted.pk, "offer": offer.pk,
-    })
+    response = me.post(
+        _url("connection_propose", network),
+        {
+            "request": wanted.pk,
+            "offer": offer.pk,
+        },
+    )
     connection = Connection.objects.get(request=wanted, offer=offer)
     assert response.status_code == 302
     assert response["Location"] == _url("connection_detail", network, connection.pk)
     assert connection.proposed_by == "requester"
     assert (connection.requester_answer, connection.offerer_answer) == ("accepted", "pending")
     # Already asked: the offer is no longer suggested for this request.
-    assert offer.title not in me.get(_url("listing_detail", network, wanted.pk)).content.decode(
-    ).split("Offers that may answer this request")[1].split("</section>")[0]
+    assert (
+        offer.title
+        not in me.get(_url("listing_detail", network, wanted.pk))
+        .content.decode()
+        .split("Offers that may answer this request")[1]
+        .split("</section>")[0]
+    )
 
     # Before Dominique answers, nobody sees anything of the other.
-    mine = _check_page(me.get(_url("connection_detail", network, connection.pk)))
-    theirs = _check_page(them.get(_url("connection_detail", network, connection.pk)))
+    mine = check_page(me.get(_url("connection_detail", network, connection.pk)))
+    theirs = check_page(them.get(_url("connection_detail", network, connection.pk)))
     _assert_no_contact_details(mine, theirs)
     assert "I accept to be put in contact" in theirs
     assert "I accept to be put in contact" not in mine
@@ -197,8 +147,8 @@ def test_member_journey_from_suggestion_to_closed_connection(
     assert connection.status == "accepted" and connection.offerer_answered_at is not None
 
     # Each sees the other's contact card, limited to the channels that person consented to.
-    mine = _check_page(me.get(_url("connection_detail", network, connection.pk)))
-    theirs = _check_page(them.get(_url("connection_detail", network, connection.pk)))
+    mine = check_page(me.get(_url("connection_detail", network, connection.pk)))
+    theirs = check_page(them.get(_url("connection_detail", network, connection.pk)))
     assert DOMINIQUE_PHONE in mine and DOMINIQUE_EMAIL not in mine
     assert CAMILLE_EMAIL in theirs and CAMILLE_PHONE not in theirs
 
@@ -207,13 +157,21 @@ def test_member_journey_from_suggestion_to_closed_connection(
     exchange = Exchange.objects.get(connection=connection)
     assert response["Location"] == _url("exchange_detail", network, exchange.pk)
     assert {(p.member_id, p.role) for p in exchange.participants.all()} == {
-        (dominique.pk, "giver"), (camille.pk, "receiver"),
+        (dominique.pk, "giver"),
+        (camille.pk, "receiver"),
     }
-    page = _check_page(me.get(_url("exchange_detail", network, exchange.pk)))
+    page = check_page(me.get(_url("exchange_detail", network, exchange.pk)))
     assert "I agree with these terms" in page
-    assert them.post(_url("exchange_agreement", network, exchange.pk), {
-        **AGREEMENT, "content": "Les formules de base.",
-    }).status_code == 302
+    assert (
+        them.post(
+            _url("exchange_agreement", network, exchange.pk),
+            {
+                **AGREEMENT,
+                "content": "Les formules de base.",
+            },
+        ).status_code
+        == 302
+    )
     assert me.post(_url("exchange_confirm", network, exchange.pk)).status_code == 302
     assert exchange.participants.get(member=camille).agreed_at is not None
     # Camille adds to the content: everyone is asked to confirm again.
@@ -227,52 +185,64 @@ def test_member_journey_from_suggestion_to_closed_connection(
     exchange.refresh_from_db()
     connection.refresh_from_db()
     assert exchange.status == "agreed" and connection.status == "agreed"
-    page = _check_page(them.get(_url("exchange_detail", network, exchange.pk)))
+    page = check_page(them.get(_url("exchange_detail", network, exchange.pk)))
     assert "Camille agreed on" in page and "Dominique agreed on" in page
 
     # A session typed in the network's time zone (Paris: UTC+1 in March).
-    response = them.post(_url("exchange_session_add", network, exchange.pk), {
-        "starts_at": "2025-03-17T10:00", "note": "Première séance",
-    })
+    response = them.post(
+        _url("exchange_session_add", network, exchange.pk),
+        {
+            "starts_at": "2025-03-17T10:00",
+            "note": "Première séance",
+        },
+    )
     assert response.status_code == 302
     session = exchange.sessions.get()
     assert session.starts_at == datetime(2025, 3, 17, 9, 0, tzinfo=UTC)
-    page = _check_page(me.get(_url("exchange_detail", network, exchange.pk)))
+    page = check_page(me.get(_url("exchange_detail", network, exchange.pk)))
     assert "Première séance" in page and "10:00" in page
 
     # It took place; each gives a review; the connection ends closed.
     assert me.post(_url("exchange_complete", network, exchange.pk)).status_code == 302
     exchange.refresh_from_db()
     assert exchange.status == "done"
-    page = _check_page(me.get(_url("exchange_review", network, exchange.pk)))
+    page = check_page(me.get(_url("exchange_review", network, exchange.pk)))
     assert "What did it bring you?" in page
-    response = me.post(_url("exchange_review", network, exchange.pk), {
-        "interest": "J'ai fait mon budget.", "obstacles": "", "helpers": "La patience",
-        "next_steps": "Apprendre les graphiques",
-    })
+    response = me.post(
+        _url("exchange_review", network, exchange.pk),
+        {
+            "interest": "J'ai fait mon budget.",
+            "obstacles": "",
+            "helpers": "La patience",
+            "next_steps": "Apprendre les graphiques",
+        },
+    )
     assert response["Location"] == _url("exchange_detail", network, exchange.pk)
     connection.refresh_from_db()
     assert connection.status == "done"
-    them.post(_url("exchange_review", network, exchange.pk), {
-        "interest": "Transmettre m'a fait du bien.",
-    })
+    them.post(
+        _url("exchange_review", network, exchange.pk),
+        {
+            "interest": "Transmettre m'a fait du bien.",
+        },
+    )
     connection.refresh_from_db()
     assert connection.status == "closed"
     assert Review.objects.filter(exchange=exchange, submitted_at__isnull=False).count() == 2
 
     # Reviews are for facilitators: a participant does not read the other's.
-    page = _check_page(me.get(_url("exchange_detail", network, exchange.pk)))
+    page = check_page(me.get(_url("exchange_detail", network, exchange.pk)))
     assert "Transmettre m'a fait du bien." not in page
-    page = _check_page(_as(facilitator).get(_url("exchange_detail", network, exchange.pk)))
+    page = check_page(_as(facilitator).get(_url("exchange_detail", network, exchange.pk)))
     assert "Transmettre m'a fait du bien." in page and "J'ai fait mon budget." in page
-    page = _check_page(_as(facilitator).get(_url("manage_reviews", network)))
+    page = check_page(_as(facilitator).get(_url("manage_reviews", network)))
     assert "Transmettre m'a fait du bien." in page
 
     # Reciprocity, phrased as encouragement, in each one's space and on the facilitator's page.
-    page = _check_page(me.get(_url("me", network)))
+    page = check_page(me.get(_url("me", network)))
     assert "Reciprocity" in page and "You learnt from others in 1 exchange" in page
     assert _url("connections", network) in page and _url("exchanges", network) in page
-    page = _check_page(_as(facilitator).get(_url("manage_member", network, dominique.pk)))
+    page = check_page(_as(facilitator).get(_url("manage_member", network, dominique.pk)))
     assert "Passed on knowledge in 1 exchange" in page
     assert "balance" not in page.lower().replace("no account to balance", "")
 
@@ -286,41 +256,48 @@ def test_facilitator_proposes_and_records_answers_on_behalf(
     _consent(camille, "via_facilitator")
     helper = _as(facilitator)
 
-    page = _check_page(helper.get(_url("suggested_connections", network)))
+    page = check_page(helper.get(_url("suggested_connections", network)))
     assert wanted.title in page and offer.title in page and "Relevance" in page
     suggestions_url = _url("suggested_connections", network)
-    response = helper.post(_url("connection_propose", network), {
-        "request": wanted.pk, "offer": offer.pk, "next": suggestions_url,
-    })
+    response = helper.post(
+        _url("connection_propose", network),
+        {
+            "request": wanted.pk,
+            "offer": offer.pk,
+            "next": suggestions_url,
+        },
+    )
     assert response["Location"] == suggestions_url
     connection = Connection.objects.get(request=wanted, offer=offer)
     assert connection.proposed_by == "facilitator"
     assert (connection.requester_answer, connection.offerer_answer) == ("pending", "pending")
 
-    page = _check_page(helper.get(_url("connection_detail", network, connection.pk)))
+    page = check_page(helper.get(_url("connection_detail", network, connection.pk)))
     assert "Record an answer given to you" in page
     assert _url("manage_member_consents", network, camille.pk) in page
-    helper.post(_url("connection_answer", network, connection.pk),
-                {"answer": "yes", "side": "requester"})
+    helper.post(
+        _url("connection_answer", network, connection.pk), {"answer": "yes", "side": "requester"}
+    )
     connection.refresh_from_db()
     assert connection.status == "proposed" and connection.requester_answer == "accepted"
     _assert_no_contact_details(
         _as(camille).get(_url("connection_detail", network, connection.pk)).content.decode(),
         _as(dominique).get(_url("connection_detail", network, connection.pk)).content.decode(),
     )
-    helper.post(_url("connection_answer", network, connection.pk),
-                {"answer": "yes", "side": "offerer"})
+    helper.post(
+        _url("connection_answer", network, connection.pk), {"answer": "yes", "side": "offerer"}
+    )
     connection.refresh_from_db()
     assert connection.status == "accepted" and connection.relay_requested_at is not None
 
     # Dominique is told a facilitator passes messages on; Camille sees Dominique's phone.
-    theirs = _check_page(_as(dominique).get(_url("connection_detail", network, connection.pk)))
+    theirs = check_page(_as(dominique).get(_url("connection_detail", network, connection.pk)))
     assert "through a facilitator" in theirs
     assert CAMILLE_EMAIL not in theirs and CAMILLE_PHONE not in theirs
-    mine = _check_page(_as(camille).get(_url("connection_detail", network, connection.pk)))
+    mine = check_page(_as(camille).get(_url("connection_detail", network, connection.pk)))
     assert DOMINIQUE_PHONE in mine and DOMINIQUE_EMAIL not in mine
 
-    page = _check_page(helper.get(_url("connection_detail", network, connection.pk)))
+    page = check_page(helper.get(_url("connection_detail", network, connection.pk)))
     assert "I passed their messages on" in page
     helper.post(_url("connection_relayed", network, connection.pk))
     connection.refresh_from_db()
@@ -330,22 +307,24 @@ def test_facilitator_proposes_and_records_answers_on_behalf(
     response = helper.post(_url("connection_start_exchange", network, connection.pk))
     exchange = Exchange.objects.get(connection=connection)
     helper.post(_url("exchange_agreement", network, exchange.pk), AGREEMENT)
-    page = _check_page(helper.get(_url("exchange_detail", network, exchange.pk)))
+    page = check_page(helper.get(_url("exchange_detail", network, exchange.pk)))
     assert "Camille agrees" in page and "Dominique agrees" in page
     for person in (camille, dominique):
         helper.post(_url("exchange_confirm", network, exchange.pk), {"member": person.pk})
     exchange.refresh_from_db()
     assert exchange.status == "agreed"
-    helper.post(_url("exchange_session_add", network, exchange.pk),
-                {"starts_at": "2025-06-02T14:30", "note": ""})
+    helper.post(
+        _url("exchange_session_add", network, exchange.pk),
+        {"starts_at": "2025-06-02T14:30", "note": ""},
+    )
     assert exchange.sessions.get().starts_at == datetime(2025, 6, 2, 12, 30, tzinfo=UTC)
     helper.post(_url("exchange_complete", network, exchange.pk))
 
-    choose = _check_page(helper.get(_url("exchange_review", network, exchange.pk)))
+    choose = check_page(helper.get(_url("exchange_review", network, exchange.pk)))
     assert f"?member={camille.pk}" in choose
     for person in (camille, dominique):
         review_url = _url("exchange_review", network, exchange.pk) + f"?member={person.pk}"
-        page = _check_page(helper.get(review_url))
+        page = check_page(helper.get(review_url))
         assert f"Review of {person.display_name}" in page
         response = helper.post(review_url, {"interest": f"Dit à l'oral par {person.display_name}"})
         assert response.status_code == 302
@@ -356,32 +335,34 @@ def test_facilitator_proposes_and_records_answers_on_behalf(
     )
 
 
-def test_decline_path_shares_nothing_and_is_not_proposed_again(
-    network, pair, camille, dominique
-):
+def test_decline_path_shares_nothing_and_is_not_proposed_again(network, pair, camille, dominique):
     _wanted, offer = pair
     me, them = _as(camille), _as(dominique)
 
-    page = _check_page(me.get(_url("listing_detail", network, offer.pk)))
+    page = check_page(me.get(_url("listing_detail", network, offer.pk)))
     assert "Ask to be put in contact" in page
-    me.post(_url("connection_propose", network), {
-        "offer": offer.pk, "message": "Bonjour, je débute complètement.",
-    })
+    me.post(
+        _url("connection_propose", network),
+        {
+            "offer": offer.pk,
+            "message": "Bonjour, je débute complètement.",
+        },
+    )
     connection = Connection.objects.get(offer=offer, requester=camille)
     assert connection.request is None and connection.message
     # While it is pending, the offer's page leads to the connection instead of asking again.
-    page = _check_page(me.get(_url("listing_detail", network, offer.pk)))
+    page = check_page(me.get(_url("listing_detail", network, offer.pk)))
     assert "Ask to be put in contact" not in page
     assert _url("connection_detail", network, connection.pk) in page
 
-    theirs = _check_page(them.get(_url("connection_detail", network, connection.pk)))
+    theirs = check_page(them.get(_url("connection_detail", network, connection.pk)))
     assert "Bonjour, je débute complètement." in theirs
     them.post(_url("connection_answer", network, connection.pk), {"answer": "no"})
     connection.refresh_from_db()
     assert connection.status == "declined" and connection.offerer_answer == "declined"
 
-    mine = _check_page(me.get(_url("connection_detail", network, connection.pk)))
-    theirs = _check_page(them.get(_url("connection_detail", network, connection.pk)))
+    mine = check_page(me.get(_url("connection_detail", network, connection.pk)))
+    theirs = check_page(them.get(_url("connection_detail", network, connection.pk)))
     assert "Declined" in mine
     _assert_no_contact_details(mine, theirs)
     # No exchange can start, and asking again is refused with a message, not an error page.
@@ -396,15 +377,15 @@ def test_decline_path_shares_nothing_and_is_not_proposed_again(
 def test_a_member_offers_help_on_a_request(network, pair, camille, dominique):
     wanted, _offer = pair
     them = _as(dominique)
-    page = _check_page(them.get(_url("listing_detail", network, wanted.pk)))
+    page = check_page(them.get(_url("listing_detail", network, wanted.pk)))
     assert "I can help" in page
     assert "Offers that may answer this request" not in page  # only for its owner
     them.post(_url("connection_propose", network), {"request": wanted.pk, "message": ""})
     connection = Connection.objects.get(request=wanted, offerer=dominique)
     assert connection.offer is None and connection.proposed_by == "offerer"
-    page = _check_page(_as(camille).get(_url("connection_detail", network, connection.pk)))
+    page = check_page(_as(camille).get(_url("connection_detail", network, connection.pk)))
     assert "I accept to be put in contact" in page
-    assert connection.pk and _url("connection_detail", network, connection.pk) in _check_page(
+    assert connection.pk and _url("connection_detail", network, connection.pk) in check_page(
         _as(camille).get(_url("connections", network))
     )
 
@@ -414,25 +395,37 @@ def test_facilitator_sets_up_a_collective_exchange(network, facilitator):
     first, second = (MemberFactory(network=network, display_name=n) for n in ("Un", "Deux"))
     helper = _as(facilitator)
     url = _url("manage_exchange_new", network)
-    _check_page(helper.get(url))
-    clash = helper.post(url, {
-        "kind": "collective", "title": "Atelier lettre de motivation",
-        "givers": [giver.pk], "receivers": [giver.pk, first.pk],
-    })
-    content = _check_page(clash)
+    check_page(helper.get(url))
+    clash = helper.post(
+        url,
+        {
+            "kind": "collective",
+            "title": "Atelier lettre de motivation",
+            "givers": [giver.pk],
+            "receivers": [giver.pk, first.pk],
+        },
+    )
+    content = check_page(clash)
     assert "Each person takes part once" in content
     assert not Exchange.objects.exists()
-    response = helper.post(url, {
-        "kind": "collective", "title": "Atelier lettre de motivation",
-        "givers": [giver.pk], "receivers": [first.pk, second.pk],
-    })
+    response = helper.post(
+        url,
+        {
+            "kind": "collective",
+            "title": "Atelier lettre de motivation",
+            "givers": [giver.pk],
+            "receivers": [first.pk, second.pk],
+        },
+    )
     exchange = Exchange.objects.get()
     assert response["Location"] == _url("exchange_detail", network, exchange.pk)
     assert exchange.kind == "collective"
     assert sorted(exchange.participants.values_list("role", flat=True)) == [
-        "giver", "receiver", "receiver",
+        "giver",
+        "receiver",
+        "receiver",
     ]
-    page = _check_page(_as(first).get(_url("exchanges", network)))
+    page = check_page(_as(first).get(_url("exchanges", network)))
     assert "Atelier lettre de motivation" in page
 
 
@@ -452,7 +445,8 @@ def test_non_participants_get_404_and_change_nothing(network, accepted):
     connection, exchange = accepted
     stranger = _as(MemberFactory(network=network))
     for name, pk in (
-        ("connection_detail", connection.pk), ("exchange_detail", exchange.pk),
+        ("connection_detail", connection.pk),
+        ("exchange_detail", exchange.pk),
         ("exchange_review", exchange.pk),
     ):
         assert stranger.get(_url(name, network, pk)).status_code == 404, name
@@ -483,13 +477,20 @@ def test_other_networks_ids_are_not_found(network, other_network, accepted, pair
     there = _as(neighbour_facilitator)
     assert there.get(_url("connection_detail", other_network, connection.pk)).status_code == 404
     assert there.get(_url("exchange_detail", other_network, exchange.pk)).status_code == 404
-    assert there.post(
-        _url("connection_answer", other_network, connection.pk), {"answer": "no"}
-    ).status_code == 404
+    assert (
+        there.post(
+            _url("connection_answer", other_network, connection.pk), {"answer": "no"}
+        ).status_code
+        == 404
+    )
     # Proposing with another network's listings: not found, nothing created.
-    response = there.post(_url("connection_propose", other_network), {
-        "request": wanted.pk, "offer": offer.pk,
-    })
+    response = there.post(
+        _url("connection_propose", other_network),
+        {
+            "request": wanted.pk,
+            "offer": offer.pk,
+        },
+    )
     assert response.status_code == 404
     assert Connection.objects.count() == 1
     # Without a membership, the network's pages send to the join page.
@@ -504,8 +505,13 @@ def test_other_networks_ids_are_not_found(network, other_network, accepted, pair
 
 def test_facilitator_pages_are_for_facilitators(network, member, accepted):
     client = _as(member)
-    for name in ("suggested_connections", "unmet_requests", "unmet_requests_csv",
-                 "manage_reviews", "manage_exchange_new"):
+    for name in (
+        "suggested_connections",
+        "unmet_requests",
+        "unmet_requests_csv",
+        "manage_reviews",
+        "manage_exchange_new",
+    ):
         assert client.get(_url(name, network)).status_code == 403, name
     _connection, exchange = accepted
     # A participant cannot write someone else's review, nor confirm for them.
@@ -524,7 +530,8 @@ def test_members_cannot_answer_for_the_other_side(network, pair, camille, domini
     wanted, offer = pair
     c = connection_services.connection_propose(request=wanted, offer=offer, acting=camille.user)
     response = _as(camille).post(
-        _url("connection_answer", network, c.pk), {"answer": "yes", "side": "offerer"},
+        _url("connection_answer", network, c.pk),
+        {"answer": "yes", "side": "offerer"},
         follow=True,
     )
     assert response.status_code == 200
@@ -538,14 +545,16 @@ def test_members_cannot_answer_for_the_other_side(network, pair, camille, domini
 def test_bad_input_gives_messages_not_errors(network, accepted, camille):
     connection, exchange = accepted
     me = _as(camille)
-    response = me.post(_url("connection_answer", network, connection.pk), {"answer": "maybe"},
-                       follow=True)
+    response = me.post(
+        _url("connection_answer", network, connection.pk), {"answer": "maybe"}, follow=True
+    )
     assert response.status_code == 200 and "Choose to accept or to decline." in (
         response.content.decode()
     )
-    response = me.post(_url("exchange_session_add", network, exchange.pk),
-                       {"starts_at": "next monday"})
-    content = _check_page(response)
+    response = me.post(
+        _url("exchange_session_add", network, exchange.pk), {"starts_at": "next monday"}
+    )
+    content = check_page(response)
     assert "Give a date and a time" in content
     response = me.post(_url("exchange_confirm", network, exchange.pk), follow=True)
     assert response.status_code == 200  # nothing written yet: explained, not a 500
@@ -575,15 +584,18 @@ def test_get_is_not_allowed_on_actions(network, accepted, camille):
 
 def test_unmet_requests_page_and_csv(network, pair, camille, facilitator):
     lonely = ListingFactory(
-        member=camille, direction="request", title="Jouer du violon baroque", description="",
+        member=camille,
+        direction="request",
+        title="Jouer du violon baroque",
+        description="",
     )
     helper = _as(facilitator)
-    page = _check_page(helper.get(_url("unmet_requests", network)))
+    page = check_page(helper.get(_url("unmet_requests", network)))
     assert lonely.title in page
     assert "Apprendre le tableur Excel" not in page  # an offer answers it
     for order in ("age", "-age", "domain", "title", "nonsense"):
         response = helper.get(_url("unmet_requests", network) + f"?order={order}")
-        assert lonely.title in _check_page(response)
+        assert lonely.title in check_page(response)
 
     response = helper.get(_url("unmet_requests_csv", network))
     assert response.status_code == 200
@@ -592,7 +604,13 @@ def test_unmet_requests_page_and_csv(network, pair, camille, facilitator):
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == [
-        "request_id", "ref", "title", "domain", "age_days", "created_at", "best_score",
+        "request_id",
+        "ref",
+        "title",
+        "domain",
+        "age_days",
+        "created_at",
+        "best_score",
     ]
     [row] = rows[1:]
     assert row[0] == str(lonely.pk) and row[2] == "Jouer du violon baroque"
@@ -602,11 +620,10 @@ def test_unmet_requests_page_and_csv(network, pair, camille, facilitator):
 
 
 def test_csv_neutralises_formulas(network, camille, facilitator):
-    ListingFactory(member=camille, direction="request", title="=HYPERLINK(\"x\")",
-                   description="")
+    ListingFactory(member=camille, direction="request", title='=HYPERLINK("x")', description="")
     response = _as(facilitator).get(_url("unmet_requests_csv", network))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[1][2] == "'=HYPERLINK(\"x\")"
+    assert rows[1][2] == '\'=HYPERLINK("x")'
 
 
 def test_lists_do_not_grow_queries_with_their_size(network, facilitator):
@@ -640,24 +657,40 @@ def test_lists_do_not_grow_queries_with_their_size(network, facilitator):
 def test_every_new_page_is_accessible(network, accepted, camille, facilitator, language):
     connection, exchange = accepted
     for client, names in (
-        (_as(camille, language), [
-            ("connections", ()), ("exchanges", ()), ("connection_detail", (connection.pk,)),
-            ("exchange_detail", (exchange.pk,)), ("exchange_review", (exchange.pk,)),
-            ("listing_detail", (connection.request_id,)),
-            ("listing_detail", (connection.offer_id,)), ("me", ()),
-        ]),
-        (_as(facilitator, language), [
-            ("listing_detail", (connection.request_id,)),
-            ("manage_member", (camille.pk,)),
-            ("connections", ()), ("exchanges", ()), ("connection_detail", (connection.pk,)),
-            ("exchange_detail", (exchange.pk,)), ("exchange_review", (exchange.pk,)),
-            ("suggested_connections", ()), ("unmet_requests", ()), ("manage_reviews", ()),
-            ("manage_exchange_new", ()), ("manage_members", ()),
-        ]),
+        (
+            _as(camille, language),
+            [
+                ("connections", ()),
+                ("exchanges", ()),
+                ("connection_detail", (connection.pk,)),
+                ("exchange_detail", (exchange.pk,)),
+                ("exchange_review", (exchange.pk,)),
+                ("listing_detail", (connection.request_id,)),
+                ("listing_detail", (connection.offer_id,)),
+                ("me", ()),
+            ],
+        ),
+        (
+            _as(facilitator, language),
+            [
+                ("listing_detail", (connection.request_id,)),
+                ("manage_member", (camille.pk,)),
+                ("connections", ()),
+                ("exchanges", ()),
+                ("connection_detail", (connection.pk,)),
+                ("exchange_detail", (exchange.pk,)),
+                ("exchange_review", (exchange.pk,)),
+                ("suggested_connections", ()),
+                ("unmet_requests", ()),
+                ("manage_reviews", ()),
+                ("manage_exchange_new", ()),
+                ("manage_members", ()),
+            ],
+        ),
     ):
         for name, args in names:
             response = client.get(_url(name, network, *args))
-            _check_page(response)
+            check_page(response)
             assert f'lang="{language}"' in response.content.decode()
 
 
@@ -671,17 +704,21 @@ def test_links_in_emails_open_the_right_pages(
         found = []
         for message in mail.outbox:
             if person.email in message.to:
-                found += [w[len(site):] for w in message.body.split() if w.startswith(site)]
+                found += [w[len(site) :] for w in message.body.split() if w.startswith(site)]
         return found
 
     with django_capture_on_commit_callbacks(execute=True):
-        _as(camille).post(_url("connection_propose", network), {
-            "request": wanted.pk, "offer": offer.pk,
-        })
+        _as(camille).post(
+            _url("connection_propose", network),
+            {
+                "request": wanted.pk,
+                "offer": offer.pk,
+            },
+        )
     connection = Connection.objects.get()
     [link] = links_to(dominique)
     assert link == _url("connection_detail", network, connection.pk)
-    assert "I accept to be put in contact" in _check_page(_as(dominique).get(link))
+    assert "I accept to be put in contact" in check_page(_as(dominique).get(link))
 
     with django_capture_on_commit_callbacks(execute=True):
         _as(dominique).post(_url("connection_answer", network, connection.pk), {"answer": "yes"})
@@ -694,4 +731,4 @@ def test_links_in_emails_open_the_right_pages(
         _as(camille).post(_url("exchange_complete", network, exchange.pk))
     [link] = links_to(camille)
     assert link == _url("exchange_review", network, exchange.pk)
-    assert "What did it bring you?" in _check_page(_as(camille).get(link))
+    assert "What did it bring you?" in check_page(_as(camille).get(link))
