@@ -84,6 +84,10 @@ class Peer(Stateful, models.Model):
     unavailable_since = models.DateTimeField(_("unreachable since"), null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
     last_delivery_at = models.DateTimeField(_("last successful push"), null=True, blank=True)
+    # Pull repair: the last position of their log we applied, and how the last pull went.
+    pull_cursor = models.CharField(_("position in their log"), max_length=100, blank=True)
+    last_pull_at = models.DateTimeField(_("last successful pull"), null=True, blank=True)
+    last_pull_error = models.CharField(_("last pull error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -146,12 +150,22 @@ class OutboxActivity(models.Model):
     payload = models.JSONField(_("activity"))
     # Sign with this key rather than the current one (a key rotation's announcement).
     key_id = models.CharField(_("signing key"), max_length=300, blank=True)
+    # Addressed to one peer only (an answer, a registration); empty: to every active peer.
+    recipient = models.ForeignKey(
+        Peer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="addressed_activities",
+        verbose_name=_("addressed to"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("published activity")
         verbose_name_plural = _("published activities")
         ordering = ["id"]
+        indexes = [models.Index(fields=["network", "recipient", "id"])]
 
     def __str__(self) -> str:
         return f"{self.type} {self.activity_id}"
@@ -206,3 +220,45 @@ class Delivery(Stateful, models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity} → {self.peer}"
+
+
+class MirroredObject(models.Model):
+    """An object a peer published (an event, a registration's answer), by its address.
+
+    ``version`` is the peer's own timestamp: an older version never overwrites a newer
+    one. A deleted object stays as a tombstone, so a late Create or Update is refused.
+    """
+
+    network = models.ForeignKey(
+        Network,
+        on_delete=models.CASCADE,
+        related_name="mirrored_objects",
+        verbose_name=_("network"),
+    )
+    peer = models.ForeignKey(
+        Peer, on_delete=models.CASCADE, related_name="mirrored_objects", verbose_name=_("peer")
+    )
+    uri = models.URLField(_("address"), max_length=500)
+    type = models.CharField(_("type"), max_length=30)
+    version = models.DateTimeField(_("version"))
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    # The local copy, for events.
+    event = models.OneToOneField(
+        "rers_core.Event",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mirror",
+        verbose_name=_("local copy"),
+    )
+
+    class Meta:
+        verbose_name = _("mirrored object")
+        verbose_name_plural = _("mirrored objects")
+        ordering = ["network", "uri"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "uri"], name="object_mirrored_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.uri}"

@@ -89,6 +89,19 @@ class Event(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # The whole series was cancelled (single occurrences: EventException).
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Marked by a coordinator as organised together with the neighbouring networks.
+    co_organised = models.BooleanField(_("co-organised with neighbouring networks"), default=False)
+    # An event organised by a neighbouring network, mirrored here: its address there, who
+    # organises it, how far away, and the time zone its repetitions follow. Only the
+    # organiser changes it; empty for our own events.
+    origin_uri = models.URLField(_("address at the organising network"), max_length=500, blank=True)
+    origin_name = models.CharField(_("organising network"), max_length=200, blank=True)
+    origin_distance_km = models.PositiveIntegerField(_("distance (km)"), null=True, blank=True)
+    origin_timezone = models.CharField(_("organiser's time zone"), max_length=64, blank=True)
+
+    @property
+    def is_mirrored(self) -> bool:
+        return bool(self.origin_uri)
 
     class Meta:
         verbose_name = _("event")
@@ -98,6 +111,11 @@ class Event(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["network", "origin_uri"],
+                condition=~Q(origin_uri=""),
+                name="event_mirrored_once",
             ),
         ]
 
@@ -134,25 +152,46 @@ class Registration(Stateful, models.Model):
     """A person's place at one occurrence of an event (keyed by its planned start)."""
 
     class Status(models.TextChoices):
+        # Sent to a neighbouring network's event, waiting for the organiser's answer.
+        REQUESTED = "requested", _("waiting for the organiser's answer")
         CONFIRMED = "confirmed", _("registered")
         WAITLISTED = "waitlisted", _("on the waiting list")
+        REFUSED = "refused", _("refused by the organiser")
         CANCELLED = "cancelled", _("cancelled")
 
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.REQUESTED: frozenset(
+            {Status.CONFIRMED, Status.WAITLISTED, Status.REFUSED, Status.CANCELLED}
+        ),
         Status.WAITLISTED: frozenset({Status.CONFIRMED, Status.CANCELLED}),
         Status.CONFIRMED: frozenset({Status.CANCELLED}),
+        Status.REFUSED: frozenset(),
         Status.CANCELLED: frozenset(),
     }
-    ACTIVE = (Status.CONFIRMED, Status.WAITLISTED)
+    ACTIVE = (Status.REQUESTED, Status.CONFIRMED, Status.WAITLISTED)
 
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("event")
     )
     occurrence_start = models.DateTimeField(_("occurrence"))
+    # Empty for a person of a neighbouring network, known here only by the remote fields.
     member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("member")
+        Member,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("member"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    # A participant from a neighbouring network: the registration's address there, the
+    # name they agreed to show (may be empty) and their network.
+    remote_uri = models.URLField(_("address at their network"), max_length=500, blank=True)
+    remote_name = models.CharField(_("name shown"), max_length=150, blank=True)
+    remote_network_name = models.CharField(_("their network"), max_length=200, blank=True)
+    remote_network_uri = models.URLField(
+        _("their network's address"), max_length=500, blank=True
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -174,14 +213,27 @@ class Registration(Stateful, models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "occurrence_start", "member"],
-                condition=Q(status__in=["confirmed", "waitlisted"]),
+                condition=Q(status__in=["requested", "confirmed", "waitlisted"]),
                 name="registration_once_per_occurrence",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "remote_uri"],
+                condition=~Q(remote_uri=""),
+                name="remote_registration_once",
             ),
         ]
         indexes = [models.Index(fields=["event", "occurrence_start", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.member} – {self.event} ({self.occurrence_start:%Y-%m-%d})"
+        return f"{self.participant_name} – {self.event} ({self.occurrence_start:%Y-%m-%d})"
+
+    @property
+    def participant_name(self) -> str:
+        if self.member_id is not None:
+            return self.member.display_name
+        if self.remote_name:
+            return f"{self.remote_name} ({self.remote_network_name})"
+        return _("A member of %(network)s") % {"network": self.remote_network_name}
 
 
 class CalendarToken(models.Model):

@@ -69,7 +69,8 @@ def parse_occurrence_key(key: str) -> datetime:
 
 
 def _tz(event: Event) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(event.network.timezone)
+    # A neighbour's event repeats on its organiser's wall clock.
+    return zoneinfo.ZoneInfo(event.origin_timezone or event.network.timezone)
 
 
 def planned_starts(event: Event, start: datetime, end: datetime) -> list[datetime]:

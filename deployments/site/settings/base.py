@@ -180,7 +180,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-federation-deliveries": {
         "task": "rers_federation.tasks.sweep_deliveries",
-        "schedule": 60.0,
+        "schedule": env.float("FEDERATION_SWEEP_SECONDS", default=60.0),
+    },
+    "pull-from-peers": {
+        "task": "rers_federation.tasks.pull_from_peers",
+        "schedule": env.float("FEDERATION_PULL_SECONDS", default=300.0),
     },
     "send-event-reminders": {
         "task": "rers_core.tasks.send_event_reminders",

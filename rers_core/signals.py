@@ -1,0 +1,9 @@
+"""Signals other apps listen to, sent by services inside their transaction (so a listener's
+writes, such as a federation outbox row, commit or roll back with the change)."""
+
+from django.dispatch import Signal
+
+# An event, its occurrences or its sharing changed. Keyword: event.
+event_changed = Signal()
+# A registration was created or changed status. Keyword: registration.
+registration_changed = Signal()
