@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from rers_core.models import Member, Network
+from rers_core.models import Member, Network, Registration
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -61,6 +61,14 @@ def can_act_for(user: User | None, member: Member) -> bool:
     if member.user_id is not None and member.user_id == user.pk:
         return True
     return is_facilitator(user, member.network_id)
+
+
+def can_act_for_registration(user: User | None, registration: Registration) -> bool:
+    """Whoever may act for the registered member; for a participant from a neighbouring
+    network (no member here), the facilitators of the organising network."""
+    if registration.member_id is None:
+        return is_facilitator(user, registration.event.network_id)
+    return can_act_for(user, registration.member)
 
 
 def network_ids_with_role(user: User | None, role: str) -> frozenset[int]:

@@ -47,6 +47,7 @@ def network_document(network: Network) -> dict[str, Any]:
         "longitude": None if network.longitude is None else str(network.longitude),
         "timezone": network.timezone,
         "inbox": f"{url}inbox/",
+        "outbox": f"{url}outbox/",
         "publicKeys": keys.published_keys(network),
         "published": timezone.now().isoformat(),
     }

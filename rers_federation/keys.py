@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rers_core.models import Network
@@ -69,20 +70,31 @@ def rotate(network: Network) -> NetworkKey:
     return _create(network)
 
 
+def expires_at(key: NetworkKey) -> datetime | None:
+    """When peers stop accepting a retired key (None: the current key does not expire)."""
+    if key.retired_at is None:
+        return None
+    return key.retired_at + timedelta(days=federation_settings.KEY_GRACE_DAYS)
+
+
+def valid_keys(network: Network) -> QuerySet[NetworkKey]:
+    """The current key and the retired ones still in their grace period, newest first."""
+    grace = timezone.now() - timedelta(days=federation_settings.KEY_GRACE_DAYS)
+    return (
+        NetworkKey.objects.filter(network=network)
+        .exclude(retired_at__lt=grace)
+        .order_by("-created_at")
+    )
+
+
 def published_keys(network: Network) -> list[dict]:
     """The keys peers may verify with: the current one and those still in grace."""
     current_key(network)
-    grace = timezone.now() - timedelta(days=federation_settings.KEY_GRACE_DAYS)
-    keys = NetworkKey.objects.filter(network=network).exclude(retired_at__lt=grace)
     return [
         {
             "id": k.key_id,
             "publicKey": k.public_key,
-            "expires": (
-                k.retired_at + timedelta(days=federation_settings.KEY_GRACE_DAYS)
-            ).isoformat()
-            if k.retired_at
-            else None,
+            "expires": expiry.isoformat() if (expiry := expires_at(k)) else None,
         }
-        for k in keys.order_by("-created_at")
+        for k in valid_keys(network)
     ]

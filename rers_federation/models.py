@@ -150,6 +150,9 @@ class OutboxActivity(models.Model):
     payload = models.JSONField(_("activity"))
     # Sign with this key rather than the current one (a key rotation's announcement).
     key_id = models.CharField(_("signing key"), max_length=300, blank=True)
+    # The event or registration it is about; only such activities are in the pull log
+    # (peering handshakes and key announcements are pushed only).
+    object_uri = models.URLField(_("about"), max_length=500, blank=True, db_index=True)
     # Addressed to one peer only (an answer, a registration); empty: to every active peer.
     recipient = models.ForeignKey(
         Peer,

@@ -22,3 +22,22 @@ def sweep_deliveries() -> int:
     for delivery_id in due:
         deliver.delay(delivery_id)
     return len(due)
+
+
+@shared_task(acks_late=True)
+def pull_from(peer_id: int) -> int:
+    """Catch up with one peer's log."""
+    from rers_federation.services.pull import pull_peer
+
+    return pull_peer(peer_id=peer_id)
+
+
+@shared_task(acks_late=True)
+def pull_from_peers() -> int:
+    """Celery beat: catch up with every active peer's log."""
+    from rers_federation.services.pull import peers_to_pull
+
+    peers = peers_to_pull()
+    for peer_id in peers:
+        pull_from.delay(peer_id)
+    return len(peers)

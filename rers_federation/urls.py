@@ -11,6 +11,7 @@ urlpatterns = [
     path(".well-known/rers", views.well_known, name="well_known"),
     path("federation/<slug:slug>/", views.document, name="document"),
     path("federation/<slug:slug>/inbox/", views.inbox, name="inbox"),
+    path("federation/<slug:slug>/outbox/", views.outbox, name="outbox"),
     path("federation/<slug:slug>/peers/", web.peers, name="peers"),
     path("federation/<slug:slug>/peers/new/", web.peer_new, name="peer_new"),
     path("federation/<slug:slug>/peers/key/rotate/", web.key_rotate, name="key_rotate"),
@@ -19,4 +20,10 @@ urlpatterns = [
     path(_peer + "suspend/", web.peer_suspend, name="peer_suspend"),
     path(_peer + "resume/", web.peer_resume, name="peer_resume"),
     path(_peer + "end/", web.peer_end, name="peer_end"),
+    path("federation/<slug:slug>/operations/", web.operations, name="operations"),
+    path(
+        "federation/<slug:slug>/operations/deliveries/<int:delivery_id>/retry/",
+        web.delivery_retry,
+        name="delivery_retry",
+    ),
 ]

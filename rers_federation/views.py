@@ -8,9 +8,9 @@ not active — each with a precise 4xx — and never fetches a key while serving
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -20,12 +20,16 @@ from rers_core.models import Network
 from rers_federation import keys
 from rers_federation.conf import federation_settings
 from rers_federation.documents import DocumentInvalid, network_document, verify_document
-from rers_federation.models import InboxActivity, Peer
+from rers_federation.models import Peer
+from rers_federation.selectors import outbox_log
+from rers_federation.services import inbox as inbox_service
 from rers_federation.services import peering
 from rers_federation.signing import SignatureRejected, public_key_from_text, verify
 
 ACTIVITY_JSON = "application/activity+json"
-HANDLED_TYPES = {"Follow", "Accept", "Reject", "Undo", "Update"}
+LOG_PAGE_SIZE = 200
+logger = logging.getLogger(__name__)
+HANDLED_TYPES = {"Follow", "Accept", "Reject", "Undo"} | inbox_service.OBJECT_TYPES
 
 
 def _error(status: int, reason: str, detail: str) -> JsonResponse:
@@ -155,22 +159,63 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         if peer.status != Peer.Status.ACTIVE and not answering:
             return _error(403, "not_a_peer", "This network is not an active peer.")
     try:
-        with transaction.atomic():
-            InboxActivity.objects.create(
-                network=network,
-                peer=peer,
-                activity_id=activity["id"],
-                type=activity["type"],
-                payload=activity,
-            )
-            if activity["type"] in ("Accept", "Reject"):
-                peering.receive_answer(peer=peer, activity=activity)
-            elif activity["type"] == "Undo":
-                peering.receive_undo(peer=peer, activity=activity)
-            elif activity["type"] == "Update":
-                peering.receive_update(peer=peer, activity=activity)
-    except DocumentInvalid as exc:
-        return _error(400, "malformed", str(exc))
-    except IntegrityError:
+        applied = inbox_service.receive(network=network, peer=peer, activity=activity)
+    except inbox_service.ActivityRefused as exc:
+        return _error(exc.status, exc.reason, str(exc))
+    except Exception:  # noqa: BLE001 - nothing was kept: the sender retries later
+        logger.exception("Applying activity %s from %s failed", activity["id"], peer)
+        return _error(503, "apply_failed", "The activity could not be applied; retry later.")
+    if not applied:
         return JsonResponse({"status": "duplicate"}, status=200)
     return JsonResponse({"status": "accepted"}, status=202)
+
+
+def _signed_peer(request: HttpRequest, network: Network) -> Peer | JsonResponse:
+    """The active peer that signed this GET, or the refusal to send."""
+    known = _peer_keys(network)
+    try:
+        verified = verify(
+            method="GET",
+            url=request.build_absolute_uri(),
+            headers=request.headers,
+            body=b"",
+            resolve_key=lambda key_id: known[key_id][1] if key_id in known else None,
+            skew_seconds=federation_settings.CLOCK_SKEW_SECONDS,
+        )
+    except SignatureRejected as exc:
+        return _error(exc.status, exc.reason, str(exc))
+    peer = known[verified.key_id][0]
+    if peer.status != Peer.Status.ACTIVE:
+        return _error(403, "not_a_peer", "This network is not an active peer.")
+    return peer
+
+
+@require_GET
+def outbox(request: HttpRequest, slug: str) -> HttpResponse:
+    """The ordered log of our activities about events and registrations, for one active
+    peer (signed GET): what every peer gets, and what was addressed to it. ``after`` is
+    the cursor of the last activity the peer applied."""
+    network = _network(slug)
+    if network is None:
+        return _error(404, "not_found", "No such network here.")
+    peer = _signed_peer(request, network)
+    if isinstance(peer, JsonResponse):
+        return peer
+    after = request.GET.get("after") or "0"
+    if not after.isdigit():
+        return _error(400, "malformed", "“after” must be a cursor from this log.")
+    page = outbox_log(network, peer, after=int(after), limit=LOG_PAGE_SIZE)
+    url = f"{keys.network_url(network)}outbox/"
+    last = page[-1][0] if page else int(after)
+    return JsonResponse(
+        {
+            "@context": peering.ACTIVITY_CONTEXT,
+            "type": "OrderedCollectionPage",
+            "id": f"{url}?after={after}",
+            "partOf": url,
+            "orderedItems": [payload for _cursor, payload in page],
+            "cursor": str(last),
+            "next": f"{url}?after={last}" if len(page) == LOG_PAGE_SIZE else None,
+        },
+        content_type=ACTIVITY_JSON,
+    )

@@ -1,5 +1,6 @@
 """The coordinators' peering pages: our key's fingerprint, the neighbouring networks by
-status, asking a neighbour to peer (preview, then send), answering, suspending, ending.
+status, asking a neighbour to peer (preview, then send), answering, suspending, ending;
+and the operations page: how exchanges with each neighbour go, and retrying what failed.
 
 Peering rests on people: each coordinator reads their network's key fingerprint to the
 other over the phone, and a request is accepted only when the fingerprints match.
@@ -26,10 +27,24 @@ from rers_core.web.views._common import get_network, portal_view, render_page
 from rers_federation import keys
 from rers_federation.conf import federation_settings
 from rers_federation.forms import PeerAddressForm, end_form, rotate_form
-from rers_federation.models import Peer
-from rers_federation.selectors import peer_for_address, peer_get, peer_list
+from rers_federation.models import Delivery, Peer
+from rers_federation.selectors import (
+    delivery_get,
+    failed_deliveries,
+    peer_for_address,
+    peer_get,
+    peer_list,
+    peers_with_delivery_counts,
+    retired_keys_in_grace,
+    retried_deliveries,
+)
+from rers_federation.services import delivery as outbox
 from rers_federation.services import peering
 from rers_federation.signing import fingerprint, public_key_from_text
+
+# Deliveries listed on the operations page: enough to see a pattern; the counts per peer
+# give the whole picture.
+DELIVERIES_LISTED = 50
 
 
 def require_coordinator(request: HttpRequest, network: Network) -> None:
@@ -235,3 +250,52 @@ def key_rotate(request: HttpRequest, slug: str) -> HttpResponse:
         % {"days": days},
     )
     return redirect("rers_federation:peers", slug=network.slug)
+
+
+@login_required
+@portal_view
+def operations(request: HttpRequest, slug: str) -> HttpResponse:
+    """Keys, the state of each neighbour (push, pull, circuit breaker) and the deliveries
+    that need attention."""
+    network = get_network(slug)
+    require_coordinator(request, network)
+    peers = list(peers_with_delivery_counts(network))
+    return render_page(
+        request,
+        "rers_federation/operations.html",
+        {
+            "own_fingerprint": own_fingerprint(network),
+            "retired_keys": retired_keys_in_grace(network),
+            "peers": peers,
+            "failed": failed_deliveries(network, limit=DELIVERIES_LISTED),
+            "failed_total": sum(peer.failed_count for peer in peers),
+            "retried": retried_deliveries(network, limit=DELIVERIES_LISTED),
+            "retried_total": sum(peer.retried_count for peer in peers),
+            "listed": DELIVERIES_LISTED,
+        },
+        network=network,
+    )
+
+
+@login_required
+@require_POST
+@portal_view
+def delivery_retry(request: HttpRequest, slug: str, delivery_id: int) -> HttpResponse:
+    """Try a failed delivery again now: the workers never retry one given up on their own."""
+    network = get_network(slug)
+    require_coordinator(request, network)
+    delivery = delivery_get(network, delivery_id)
+    if delivery.status != Delivery.Status.FAILED:
+        # A second click, or another coordinator was quicker.
+        messages.info(request, _("This delivery is no longer failed: there is nothing to retry."))
+    else:
+        try:
+            outbox.retry_now(delivery=delivery, acting=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The delivery to %(name)s is being tried again.") % {"name": delivery.peer.name},
+            )
+    return redirect("rers_federation:operations", slug=network.slug)

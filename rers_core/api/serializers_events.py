@@ -23,7 +23,7 @@ from rers_core import permissions
 from rers_core.api.serializers import LONG_TEXT, MAX_ID, MemberRefSerializer
 from rers_core.models import Event, NewsPost, Registration, Testimony
 from rers_core.recurrence import normalise_rule
-from rers_core.selectors.events import Occurrence, occurrence_key
+from rers_core.selectors.events import Occurrence, Organisers, occurrence_key
 from rers_core.selectors.figures import FIGURES, Month
 
 # Outside these years a date is a typing error; extreme years would also overflow when
@@ -136,12 +136,18 @@ def _ids(help_text: Any, **kwargs: Any) -> serializers.ListField:
 
 
 class EventSerializer(serializers.ModelSerializer):
-    """An event as the network shows it; ``starts_at``/``ends_at`` are its first sitting."""
+    """An event as the network shows it; ``starts_at``/``ends_at`` are its first sitting.
+
+    An event organised by a neighbouring network is mirrored here (``is_mirrored``): only its
+    organiser changes it, and its seats are counted there."""
 
     facilitators = serializers.SerializerMethodField(
         help_text=_(
             "Facilitators in charge, for people who may browse the network; empty for others."
         )
+    )
+    is_mirrored = serializers.BooleanField(
+        read_only=True, help_text=_("Organised by a neighbouring network, mirrored here.")
     )
 
     class Meta:
@@ -160,10 +166,22 @@ class EventSerializer(serializers.ModelSerializer):
             "capacity",
             "registration_open",
             "visibility",
+            "co_organised",
+            "is_mirrored",
+            "origin_uri",
+            "origin_name",
+            "origin_distance_km",
             "facilitators",
             "cancelled_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "origin_uri": {"help_text": _("Its address at the organising network; empty here.")},
+            "origin_name": {"help_text": _("The organising network's name; empty here.")},
+            "origin_distance_km": {
+                "help_text": _("How far the organising network is, in km; null if unknown.")
+            },
+        }
 
     @extend_schema_field(MemberRefSerializer(many=True))
     def get_facilitators(self, event: Event) -> list[dict[str, Any]]:
@@ -196,13 +214,41 @@ class EventWriteSerializer(serializers.Serializer):
     )
     registration_open = serializers.BooleanField(required=False)
     visibility = serializers.ChoiceField(choices=Event.Visibility.choices, required=False)
+    co_organised = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Co-organised with the neighbouring networks (coordinators only; for an event "
+            "visible to them)."
+        ),
+    )
     facilitators = _ids(_("Ids of the facilitators of the network in charge."), required=False)
+
+
+# --- whose events --------------------------------------------------------------------
+
+
+class OrganisersQuerySerializer(serializers.Serializer):
+    """``from`` (a Python keyword, hence ``get_fields``): whose events to list."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            **super().get_fields(),
+            "from": serializers.ChoiceField(
+                choices=Organisers.choices,
+                required=False,
+                default=Organisers.ALL,
+                help_text=_(
+                    "here: this network's own events; neighbours: those of the neighbouring "
+                    "networks mirrored here; all (default): both."
+                ),
+            ),
+        }
 
 
 # --- occurrences ---------------------------------------------------------------------
 
 
-class OccurrenceQuerySerializer(serializers.Serializer):
+class OccurrenceQuerySerializer(OrganisersQuerySerializer):
     start = AwareDateTimeField(
         help_text=_("Beginning of the range (ISO 8601 with offset; in an address, + is %2B).")
     )
@@ -228,6 +274,11 @@ class OccurrenceSerializer(serializers.Serializer):
 
     event = serializers.IntegerField(source="event.pk", read_only=True)
     title = serializers.CharField(source="event.title", read_only=True)
+    origin_name = serializers.CharField(
+        source="event.origin_name",
+        read_only=True,
+        help_text=_("The organising network, for a neighbouring network's event; else empty."),
+    )
     key = serializers.CharField(
         read_only=True, help_text=_("The planned start in UTC, YYYYMMDDTHHMMSSZ.")
     )
@@ -238,7 +289,10 @@ class OccurrenceSerializer(serializers.Serializer):
     moved = serializers.BooleanField(read_only=True)
     note = serializers.CharField(read_only=True)
     seats_left = serializers.SerializerMethodField(
-        help_text=_("Seats still free; null when there is no limit, or for the public.")
+        help_text=_(
+            "Seats still free; null when there is no limit, for the public, and for a "
+            "neighbouring network's event (its organiser counts them)."
+        )
     )
     confirmed = serializers.SerializerMethodField(
         help_text=_("People registered; null for the public.")
@@ -280,12 +334,23 @@ class OccurrenceMoveSerializer(OccurrenceCancelSerializer):
 
 
 class RegistrationSerializer(serializers.ModelSerializer):
-    """A person's place at one occurrence (``key``: the occurrence's planned start)."""
+    """A person's place at one occurrence (``key``: the occurrence's planned start).
+
+    A participant from a neighbouring network has no ``member`` here: ``participant_name``
+    and ``remote_network_name`` say who they are. A registration to a neighbouring
+    network's event is ``requested`` until its organiser answers."""
 
     event = serializers.IntegerField(source="event_id", read_only=True)
     key = serializers.SerializerMethodField(help_text=_("The occurrence, as in its address."))
     original_start = serializers.DateTimeField(source="occurrence_start", read_only=True)
-    member = MemberRefSerializer(read_only=True)
+    member = MemberRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The member; null for a participant from a neighbouring network."),
+    )
+    participant_name = serializers.CharField(
+        read_only=True, help_text=_("The name shown for the person, whichever network.")
+    )
 
     class Meta:
         model = Registration
@@ -295,6 +360,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "key",
             "original_start",
             "member",
+            "participant_name",
+            "remote_network_name",
             "status",
             "created_at",
             "promoted_at",
@@ -302,6 +369,11 @@ class RegistrationSerializer(serializers.ModelSerializer):
             "attended",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "remote_network_name": {
+                "help_text": _("A participant from a neighbouring network: their network.")
+            },
+        }
 
     def get_key(self, registration: Registration) -> str:
         return occurrence_key(registration.occurrence_start)
@@ -313,7 +385,12 @@ class OwnRegistrationSerializer(RegistrationSerializer):
     event = EventRefSerializer(read_only=True)
 
     class Meta(RegistrationSerializer.Meta):
-        fields = [f for f in RegistrationSerializer.Meta.fields if f != "member"]
+        # Always one of yours: no one else's name or network to tell.
+        fields = [
+            f
+            for f in RegistrationSerializer.Meta.fields
+            if f not in ("member", "participant_name", "remote_network_name")
+        ]
         read_only_fields = fields
 
 

@@ -41,6 +41,7 @@ from rers_core.selectors.events import (
     news_list,
     occurrence_get,
     occurrences,
+    organised_by,
     parse_occurrence_key,
     public_events,
     registrations_for,
@@ -167,7 +168,9 @@ class EventRenderMixin:
 _EVENTS_DESCRIPTION = gettext_lazy(
     "The network's calendar is public. People who joined the network also see cancelled "
     "events; the facilitators in charge are named to members only. `starts_at` and "
-    "`ends_at` are the first sitting; `occurrences/` gives every sitting in a range."
+    "`ends_at` are the first sitting; `occurrences/` gives every sitting in a range. "
+    "Events of neighbouring networks mirrored here have `is_mirrored` true, their "
+    "organiser in `origin_name`, and change only at their organiser."
 )
 
 
@@ -178,12 +181,14 @@ class EventListView(EventRenderMixin, PublicReadMixin, ListModelMixin, EventsVie
     def get_queryset(self) -> QuerySet[Event]:
         if self.is_schema():
             return Event.objects.none()
-        return self.visible_events()
+        params = self.validated_query(se.OrganisersQuerySerializer)
+        return organised_by(self.visible_events(), params["from"])
 
     @extend_schema(
         summary=gettext_lazy("Events of the network (public)"),
         description=_EVENTS_DESCRIPTION,
         auth=PUBLIC,
+        parameters=[se.OrganisersQuerySerializer],
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -259,7 +264,9 @@ class OccurrenceListView(EventsView):
         description=gettext_lazy(
             "Sittings overlapping [start, end), at most 366 days, sorted by start; "
             "cancelled and moved ones are flagged. A moved sitting keeps its `key`. Seat "
-            "counts are given to people who joined the network."
+            "counts are given to people who joined the network. `from` chooses this "
+            "network's events, the neighbouring networks' ones mirrored here, or both "
+            "(default)."
         ),
         auth=PUBLIC,
         parameters=[se.OccurrenceQuerySerializer],
@@ -267,7 +274,7 @@ class OccurrenceListView(EventsView):
     )
     def get(self, request: Request, slug: str) -> Response:
         params = self.validated_query(se.OccurrenceQuerySerializer)
-        events = self.visible_events()
+        events = organised_by(self.visible_events(), params["from"])
         if "event" in params:
             events = events.filter(pk=params["event"])
         found = occurrences(events, params["start"], params["end"])
@@ -392,7 +399,9 @@ class RegistrationListView(ListModelMixin, EventsView):
         description=gettext_lazy(
             "When the sitting is full you are put on the waiting list (`status`) and told by "
             "email when a seat frees up. Registering twice returns the same registration. "
-            "Facilitators may register a member or a visitor of the network (`member`)."
+            "Facilitators may register a member or a visitor of the network (`member`). For "
+            "a neighbouring network's event the registration is `requested` until its "
+            "organiser answers (`confirmed`, `waitlisted` or `refused`)."
         ),
         request=se.RegistrationCreateSerializer,
         responses={201: se.RegistrationSerializer, **error_responses(*WRITE_ERRORS)},
@@ -417,8 +426,8 @@ class RegistrationObjectView(EventsView):
     def get_registration(self) -> Registration:
         registration = _registration_in(self.network, self.kwargs["registration_id"])
         # Someone else's registration is not visible to members: 404, as if absent.
-        if registration is None or not permissions.can_act_for(
-            self.request.user, registration.member
+        if registration is None or not permissions.can_act_for_registration(
+            self.request.user, registration
         ):
             raise NotFound(_("There is no such registration in this network."))
         return registration

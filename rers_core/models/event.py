@@ -99,10 +99,6 @@ class Event(models.Model):
     origin_distance_km = models.PositiveIntegerField(_("distance (km)"), null=True, blank=True)
     origin_timezone = models.CharField(_("organiser's time zone"), max_length=64, blank=True)
 
-    @property
-    def is_mirrored(self) -> bool:
-        return bool(self.origin_uri)
-
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -121,6 +117,10 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_mirrored(self) -> bool:
+        return bool(self.origin_uri)
 
 
 class EventException(models.Model):

@@ -17,6 +17,7 @@ class Notification(models.Model):
         REVIEW_REQUESTED = "review_requested", _("review requested")
         REGISTRATION_PROMOTED = "registration_promoted", _("seat freed for you")
         EVENT_REMINDER = "event_reminder", _("event reminder")
+        REGISTRATION_ANSWERED = "registration_answered", _("answer from the organising network")
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("member")

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rers_core import permissions
 from rers_core.errors import NotFound
@@ -43,9 +45,15 @@ class Occurrence:
 
     @property
     def seats_left(self) -> int | None:
-        if self.event.capacity is None:
+        """Free seats; None without a limit, and for a neighbouring network's event, whose
+        seats only its organiser counts."""
+        if self.event.capacity is None or self.event.is_mirrored:
             return None
         return max(self.event.capacity - self.confirmed, 0)
+
+    @property
+    def organiser(self) -> str:
+        return organiser_label(self.event)
 
     @property
     def key(self) -> str:
@@ -68,15 +76,57 @@ def parse_occurrence_key(key: str) -> datetime:
     return moment
 
 
+class Organisers(models.TextChoices):
+    """Whose events a calendar shows (``from=`` in addresses)."""
+
+    HERE = "here", gettext_lazy("this network")
+    NEIGHBOURS = "neighbours", gettext_lazy("neighbouring networks")
+    ALL = "all", gettext_lazy("both")
+
+
+def organised_by(events: QuerySet[Event], organisers: str) -> QuerySet[Event]:
+    """Our own events, those mirrored from neighbouring networks, or both."""
+    if organisers == Organisers.HERE:
+        return events.filter(origin_uri="")
+    if organisers == Organisers.NEIGHBOURS:
+        return events.exclude(origin_uri="")
+    return events
+
+
+def event_timezone(event: Event) -> str:
+    """The wall clock an event repeats on: a neighbour's event follows its organiser's."""
+    return event.origin_timezone or event.network.timezone
+
+
 def _tz(event: Event) -> zoneinfo.ZoneInfo:
-    # A neighbour's event repeats on its organiser's wall clock.
-    return zoneinfo.ZoneInfo(event.origin_timezone or event.network.timezone)
+    return zoneinfo.ZoneInfo(event_timezone(event))
+
+
+def organiser_label(event: Event) -> str:
+    """Who organises ``event``, as calendars show it: "Organised by RERS voisin (12 km)"."""
+    names = {
+        "network": event.network.name,
+        "organiser": event.origin_name or _("a neighbouring network"),
+        "distance": event.origin_distance_km,
+    }
+    if not event.is_mirrored:
+        if event.co_organised:
+            return _("Co-organised by %(network)s and the neighbouring networks") % names
+        return _("Organised by %(network)s") % names
+    if event.origin_distance_km is None:
+        if event.co_organised:
+            return _("Co-organised by %(organiser)s and %(network)s") % names
+        return _("Organised by %(organiser)s") % names
+    if event.co_organised:
+        return _("Co-organised by %(organiser)s and %(network)s (%(distance)s km)") % names
+    return _("Organised by %(organiser)s (%(distance)s km)") % names
 
 
 def planned_starts(event: Event, start: datetime, end: datetime) -> list[datetime]:
     """Planned starts (aware, UTC) of ``event`` overlapping [start, end), before exceptions.
 
-    The rule runs on the network's wall clock, then each start is placed in its time zone.
+    The rule runs on the event's wall clock (:func:`event_timezone`), then each start is
+    placed in its time zone.
     """
     duration = event.ends_at - event.starts_at
     if not event.rrule:
@@ -86,7 +136,7 @@ def planned_starts(event: Event, start: datetime, end: datetime) -> list[datetim
             else []
         )
     tz = _tz(event)
-    rule = local_rule(event.rrule, event.starts_at, event.network.timezone)
+    rule = local_rule(event.rrule, event.starts_at, tz.key)
     window_start = (start - duration).astimezone(tz).replace(tzinfo=None) - timedelta(hours=3)
     window_end = end.astimezone(tz).replace(tzinfo=None) + timedelta(hours=3)
     # Stop the rule at the window's end: a rule with no date left would otherwise be
@@ -208,11 +258,13 @@ def event_list(network: Network, user) -> QuerySet[Event]:
     return qs
 
 
-def public_events(network: Network) -> QuerySet[Event]:
-    """What the network shows to everyone: its events (titles, times, places)."""
-    return Event.objects.filter(network=network, cancelled_at__isnull=True).select_related(
+def public_events(network: Network, organisers: str = Organisers.ALL) -> QuerySet[Event]:
+    """What the network shows to everyone: its events (titles, times, places), with those
+    of neighbouring networks mirrored here unless ``organisers`` says otherwise."""
+    events = Event.objects.filter(network=network, cancelled_at__isnull=True).select_related(
         "network"
     )
+    return organised_by(events, organisers)
 
 
 def event_get(network: Network, event_id: int | str, *, user=None, public: bool = False) -> Event:
@@ -238,8 +290,12 @@ def registrations_for(event: Event, original_start: datetime) -> QuerySet[Regist
 
 
 def member_registrations(member: Member, *, upcoming_only: bool = True) -> QuerySet[Registration]:
+    """A member's registrations under way, and those a neighbouring network's organiser
+    refused, so that the person sees the answer."""
     qs = (
-        Registration.objects.filter(member=member, status__in=Registration.ACTIVE)
+        Registration.objects.filter(
+            member=member, status__in=[*Registration.ACTIVE, Registration.Status.REFUSED]
+        )
         .select_related("event__network")
         .order_by("occurrence_start")
     )

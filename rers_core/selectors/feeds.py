@@ -2,26 +2,32 @@
 
 Repeating events are written once with their RRULE; a cancelled occurrence becomes an
 EXDATE and a moved one its own VEVENT with the same UID and a RECURRENCE-ID. Times are
-written in the network's time zone, with its VTIMEZONE, so calendar applications keep
-9:00 at 9:00 across daylight-saving changes. UIDs never change.
+written in the time zone the event repeats in (the network's, or the organiser's for a
+neighbouring network's event), with its VTIMEZONE, so calendar applications keep 9:00 at
+9:00 across daylight-saving changes. UIDs never change.
 """
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, vRecur
 from icalendar import Event as VEvent
 
 from rers_core.errors import NotFound
-from rers_core.models import Event, EventException, Member, Network
+from rers_core.models import Event, EventException, Member, Network, Registration
 from rers_core.recurrence import rule_for_feed
 from rers_core.selectors.events import (
+    Organisers,
+    event_timezone,
     member_registrations,
     occurrence_get,
     occurrence_key,
+    organiser_label,
     public_events,
 )
 
@@ -37,8 +43,24 @@ def _calendar(name: str) -> Calendar:
     return cal
 
 
+def _uid_base(event: Event) -> str:
+    """Our events keep their own identifier. A neighbour's event gets one derived from its
+    address at the organiser, so it stays the same when the copy here is made again; being
+    name-based (UUID version 5), it never equals one of ours (random, version 4)."""
+    if event.is_mirrored:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, event.origin_uri))
+    return str(event.uid)
+
+
 def _uid(event: Event) -> str:
-    return f"{event.uid}@rers"
+    return f"{_uid_base(event)}@rers"
+
+
+def _description(event: Event) -> str:
+    # Who organises it, when it is not simply this network.
+    if event.is_mirrored or event.co_organised:
+        return "\n\n".join(filter(None, [f"{organiser_label(event)}.", event.description]))
+    return event.description
 
 
 def _base(
@@ -50,8 +72,9 @@ def _base(
     vevent.add("summary", event.title)
     vevent.add("dtstart", start.astimezone(tz))
     vevent.add("dtend", end.astimezone(tz))
-    if event.description:
-        vevent.add("description", event.description)
+    description = _description(event)
+    if description:
+        vevent.add("description", description)
     location = ", ".join(filter(None, [event.place, event.online_url]))
     if location:
         vevent.add("location", location)
@@ -74,31 +97,40 @@ def _single(event: Event, changes: list[EventException], tz, site_url: str) -> V
     return vevent
 
 
-def network_calendar(network: Network, *, site_url: str = "") -> bytes:
-    """All events of the network, repeating ones as rules with their exceptions."""
-    tz = zoneinfo.ZoneInfo(network.timezone)
-    cal = _calendar(network.name)
-    events = list(public_events(network))
+def _calendar_name(network: Network, organisers: str) -> str:
+    if organisers == Organisers.ALL:
+        return _("%(network)s and neighbouring networks") % {"network": network.name}
+    if organisers == Organisers.NEIGHBOURS:
+        return _("Neighbouring networks of %(network)s") % {"network": network.name}
+    return network.name
+
+
+def network_calendar(
+    network: Network, *, site_url: str = "", organisers: str = Organisers.HERE
+) -> bytes:
+    """The network's events (``organisers``: its own by default, those of neighbouring
+    networks mirrored here, or both), repeating ones as rules with their exceptions."""
+    cal = _calendar(_calendar_name(network, organisers))
+    events = list(public_events(network, organisers))
     changes: dict[int, list[EventException]] = {}
     for change in EventException.objects.filter(event__in=events).order_by("original_start"):
         changes.setdefault(change.event_id, []).append(change)
     for event in events:
         own_changes = changes.get(event.pk, [])
+        # Repetitions follow the organiser's wall clock: DTSTART, RRULE and EXDATE too.
+        tz = zoneinfo.ZoneInfo(event_timezone(event))
         if not event.rrule:
             cal.add_component(_single(event, own_changes, tz, site_url))
             continue
         master = _base(event, event.starts_at, event.ends_at, tz, site_url)
-        if event.rrule:
-            rule = rule_for_feed(event.rrule, event.starts_at, network.timezone)
-            master.add("rrule", vRecur.from_ical(rule))
-            cancelled = [
-                c.original_start.astimezone(tz) for c in changes.get(event.pk, []) if c.cancelled
-            ]
-            if cancelled:
-                master.add("exdate", cancelled)
+        rule = rule_for_feed(event.rrule, event.starts_at, tz.key)
+        master.add("rrule", vRecur.from_ical(rule))
+        cancelled = [c.original_start.astimezone(tz) for c in own_changes if c.cancelled]
+        if cancelled:
+            master.add("exdate", cancelled)
         cal.add_component(master)
         duration = event.ends_at - event.starts_at
-        for change in changes.get(event.pk, []):
+        for change in own_changes:
             if change.cancelled or not change.starts_at:
                 continue
             moved = _base(
@@ -113,7 +145,8 @@ def network_calendar(network: Network, *, site_url: str = "") -> bytes:
 
 
 def member_calendar(member: Member, *, site_url: str = "") -> bytes:
-    """The occurrences a member registered for (or waits for), one VEVENT each."""
+    """The occurrences a member registered for (or waits for), one VEVENT each; one the
+    organiser refused is shown cancelled."""
     tz = zoneinfo.ZoneInfo(member.network.timezone)
     cal = _calendar(f"{member.network.name} – {member.display_name}")
     for registration in member_registrations(member, upcoming_only=False):
@@ -126,11 +159,14 @@ def member_calendar(member: Member, *, site_url: str = "") -> bytes:
             end, cancelled = start + (event.ends_at - event.starts_at), True
         vevent = _base(event, start, end, tz, site_url)
         vevent.pop("uid")
-        vevent.add("uid", f"{event.uid}-{occurrence_key(registration.occurrence_start)}@rers")
+        vevent.add(
+            "uid", f"{_uid_base(event)}-{occurrence_key(registration.occurrence_start)}@rers"
+        )
+        refused = registration.status == Registration.Status.REFUSED
         vevent.add(
             "status",
             "CANCELLED"
-            if cancelled
+            if cancelled or refused
             else ("CONFIRMED" if registration.status == "confirmed" else "TENTATIVE"),
         )
         cal.add_component(vevent)

@@ -35,6 +35,7 @@ from rers_core.services._common import (
     require_facilitator,
 )
 from rers_core.services.notifications import notify
+from rers_core.signals import event_changed, registration_changed
 
 EVENT_FIELDS = (
     "kind",
@@ -48,13 +49,38 @@ EVENT_FIELDS = (
     "capacity",
     "registration_open",
     "visibility",
+    "co_organised",
 )
 
 
-def _apply(event: Event, fields: dict[str, Any], facilitators: Iterable[Member] | None) -> None:
+def _require_organiser(event: Event) -> None:
+    if event.is_mirrored:
+        raise NotAllowed(
+            _("Only %(network)s, which organises this event, can change it.")
+            % {"network": event.origin_name}
+        )
+
+
+def _changed(event: Event) -> None:
+    event_changed.send(sender=Event, event=event)
+
+
+def _registration_changed(registration: Registration) -> None:
+    registration_changed.send(sender=Registration, registration=registration)
+
+
+def _apply(
+    event: Event, fields: dict[str, Any], facilitators: Iterable[Member] | None, acting
+) -> None:
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
         raise ValidationFailed(_("Unknown event fields: %s.") % ", ".join(sorted(unknown)))
+    if (
+        "co_organised" in fields
+        and bool(fields["co_organised"]) != event.co_organised
+        and not permissions.is_coordinator(acting, event.network)
+    ):
+        raise NotAllowed(_("Only a coordinator can mark an event as co-organised."))
     for key, value in fields.items():
         setattr(event, key, value.strip() if isinstance(value, str) else value)
     if not event.title:
@@ -98,9 +124,10 @@ def event_create(
     """Schedule an event (once, or repeating by an RFC 5545 rule) for the network."""
     require_facilitator(acting, network)
     event = Event(network=network, created_by=_user(acting))
-    _apply(event, fields, facilitators)
+    _apply(event, fields, facilitators, acting)
     event.save()
     _set_facilitators(event, facilitators)
+    _changed(event)
     return event
 
 
@@ -110,15 +137,17 @@ def event_update(
 ) -> Event:
     """Change an event; registrations stay attached to the occurrences they were for."""
     require_facilitator(acting, event.network)
+    _require_organiser(event)
     event = Event.objects.select_for_update().select_related("network").get(pk=event.pk)
     before = Event.objects.get(pk=event.pk)
-    _apply(event, fields, facilitators)
+    _apply(event, fields, facilitators, acting)
     event.save()
     _set_facilitators(event, facilitators)
     _follow_reschedule(before, event)
     if event.capacity is None or (before.capacity is not None and event.capacity > before.capacity):
         for original_start in _upcoming_with_waiting_list(event):
             _promote_waiting(event, original_start)
+    _changed(event)
     return event
 
 
@@ -168,10 +197,12 @@ def _upcoming_with_waiting_list(event: Event) -> list[datetime]:
 def event_cancel(*, event: Event, acting) -> Event:
     """Cancel a whole event (every occurrence); cancelling twice is harmless."""
     require_facilitator(acting, event.network)
+    _require_organiser(event)
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.cancelled_at is None:
         event.cancelled_at = timezone.now()
         event.save(update_fields=["cancelled_at", "updated_at"])
+        _changed(event)
     return event
 
 
@@ -181,6 +212,7 @@ def occurrence_cancel(
 ) -> EventException:
     """Cancel one occurrence; the others stay as they are."""
     require_facilitator(acting, event.network)
+    _require_organiser(event)
     occurrence_get(event, original_start)
     change, _created = EventException.objects.update_or_create(
         event=event,
@@ -192,6 +224,7 @@ def occurrence_cancel(
             "note": (note or "").strip(),
         },
     )
+    _changed(event)
     return change
 
 
@@ -207,6 +240,7 @@ def occurrence_move(
 ) -> EventException:
     """Move one occurrence to another time; its registrations follow it."""
     require_facilitator(acting, event.network)
+    _require_organiser(event)
     occurrence_get(event, original_start)
     if starts_at is None or ends_at is None or ends_at <= starts_at:
         raise ValidationFailed(_("The end must come after the start."), field="ends_at")
@@ -220,6 +254,7 @@ def occurrence_move(
             "note": (note or "").strip(),
         },
     )
+    _changed(event)
     return change
 
 
@@ -227,11 +262,33 @@ def occurrence_move(
 def occurrence_restore(*, event: Event, original_start: datetime, acting) -> None:
     """Undo a cancellation or a move: the occurrence is back as planned."""
     require_facilitator(acting, event.network)
+    _require_organiser(event)
     EventException.objects.filter(event=event, original_start=original_start).delete()
+    _changed(event)
 
 
 def _user(acting):
     return acting if acting is not None and acting.is_authenticated else None
+
+
+def _bookable(event: Event, original_start: datetime) -> None:
+    """Refuse a registration for a sitting that cannot take one."""
+    occurrence = occurrence_get(event, original_start)
+    if event.cancelled_at is not None or occurrence.cancelled:
+        raise DomainError(_("This occurrence is cancelled."))
+    if occurrence.ends_at <= timezone.now():
+        raise DomainError(_("This occurrence is over."))
+    if not event.registration_open:
+        raise DomainError(_("Registration is closed for this event."))
+
+
+def _seat_or_waiting_list(event: Event, original_start: datetime) -> str:
+    """Counted with the event row locked, so two people never both get the last seat."""
+    confirmed = Registration.objects.filter(
+        event=event, occurrence_start=original_start, status=Registration.Status.CONFIRMED
+    ).count()
+    full = event.capacity is not None and confirmed >= event.capacity
+    return Registration.Status.WAITLISTED if full else Registration.Status.CONFIRMED
 
 
 @transaction.atomic
@@ -241,7 +298,8 @@ def registration_create(
     """Register ``member`` for one occurrence; when it is full they join the waiting list.
 
     The event row is locked while seats are counted, so two people racing for the last
-    seat never both get it. Registering twice returns the existing registration.
+    seat never both get it. Registering twice returns the existing registration. For an
+    event of a neighbouring network the registration waits for the organiser's answer.
     """
     require_can_act_for(acting, member)
     if member.status == Member.Status.WITHDRAWN:
@@ -249,27 +307,21 @@ def registration_create(
     event = Event.objects.select_for_update().select_related("network").get(pk=event.pk)
     if member.network_id != event.network_id:
         raise NotAllowed(_("Only people of the organising network can register here."))
-    occurrence = occurrence_get(event, original_start)
-    if occurrence.cancelled:
-        raise DomainError(_("This occurrence is cancelled."))
-    if occurrence.ends_at <= timezone.now():
-        raise DomainError(_("This occurrence is over."))
-    if not event.registration_open:
-        raise DomainError(_("Registration is closed for this event."))
+    _bookable(event, original_start)
     existing = Registration.objects.filter(
         event=event, occurrence_start=original_start, member=member, status__in=Registration.ACTIVE
     ).first()
     if existing is not None:
         return existing
-    confirmed = Registration.objects.filter(
-        event=event, occurrence_start=original_start, status=Registration.Status.CONFIRMED
-    ).count()
-    full = event.capacity is not None and confirmed >= event.capacity
     registration = Registration(
         event=event,
         occurrence_start=original_start,
         member=member,
-        status=Registration.Status.WAITLISTED if full else Registration.Status.CONFIRMED,
+        status=(
+            Registration.Status.REQUESTED
+            if event.is_mirrored
+            else _seat_or_waiting_list(event, original_start)
+        ),
         registered_by=_user(acting),
     )
     try:
@@ -277,6 +329,7 @@ def registration_create(
             registration.save()
     except IntegrityError as exc:  # the same person, registered from two tabs at once
         raise DomainError(_("You are already registered.")) from exc
+    _registration_changed(registration)
     return registration
 
 
@@ -284,17 +337,91 @@ def registration_create(
 def registration_cancel(*, registration: Registration, acting) -> Registration:
     """The registrant (or a facilitator) gives the place up; the first person waiting gets
     it and is told by email. Cancelling twice is harmless."""
-    require_can_act_for(acting, registration.member)
+    if registration.member_id is None:
+        require_facilitator(acting, registration.event.network)
+    else:
+        require_can_act_for(acting, registration.member)
+    return _cancel(registration)
+
+
+def _cancel(registration: Registration) -> Registration:
     Event.objects.select_for_update().get(pk=registration.event_id)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    if registration.status == Registration.Status.CANCELLED:
+    if registration.status in (Registration.Status.CANCELLED, Registration.Status.REFUSED):
         return registration
     was_confirmed = registration.status == Registration.Status.CONFIRMED
     registration.transition(Registration.Status.CANCELLED)
     registration.cancelled_at = timezone.now()
     registration.save(update_fields=["status", "cancelled_at"])
-    if was_confirmed:
+    _registration_changed(registration)
+    if was_confirmed and not registration.event.is_mirrored:
         _promote_waiting(registration.event, registration.occurrence_start)
+    return registration
+
+
+@transaction.atomic
+def remote_registration_receive(
+    *,
+    event: Event,
+    original_start: datetime,
+    remote_uri: str,
+    remote_name: str,
+    remote_network_name: str,
+    remote_network_uri: str,
+) -> Registration:
+    """A person of a neighbouring network asks for a seat at one of our sittings; we decide
+    (seat, waiting list or refusal), as for our own members. Asking again with the same
+    address returns the registration as it stands."""
+    event = Event.objects.select_for_update().select_related("network").get(pk=event.pk)
+    existing = Registration.objects.filter(event=event, remote_uri=remote_uri).first()
+    if existing is not None:
+        return existing
+    registration = Registration(
+        event=event,
+        occurrence_start=original_start,
+        remote_uri=remote_uri,
+        remote_name=remote_name[:150],
+        remote_network_name=remote_network_name[:200],
+        remote_network_uri=remote_network_uri,
+    )
+    try:
+        if event.is_mirrored or event.visibility != Event.Visibility.FEDERATED:
+            raise NotFound(_("This event is not shared with neighbouring networks."))
+        _bookable(event, original_start)
+        registration.status = _seat_or_waiting_list(event, original_start)
+    except (DomainError, NotFound):
+        registration.status = Registration.Status.REFUSED
+        registration.cancelled_at = timezone.now()
+    registration.save()
+    _registration_changed(registration)
+    return registration
+
+
+@transaction.atomic
+def remote_registration_withdraw(*, event: Event, remote_uri: str) -> Registration | None:
+    """The person's own network tells us they gave their seat up (or that they are gone)."""
+    registration = Registration.objects.filter(event=event, remote_uri=remote_uri).first()
+    return _cancel(registration) if registration is not None else None
+
+
+@transaction.atomic
+def registration_answer(*, registration: Registration, status: str) -> Registration:
+    """The organising network's answer to one of our members' registrations for its event:
+    shown in the portal and, the first time, sent to the member by email."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status == status or not registration.can_transition(status):
+        return registration
+    answered_before = registration.status != Registration.Status.REQUESTED
+    promoted = registration.status == Registration.Status.WAITLISTED
+    registration.transition(status)
+    if status == Registration.Status.CANCELLED:
+        registration.cancelled_at = timezone.now()
+    if promoted and status == Registration.Status.CONFIRMED:
+        registration.promoted_at = timezone.now()
+        notify(Notification.Kind.REGISTRATION_PROMOTED, registration.member, registration.pk)
+    elif not answered_before:
+        notify(Notification.Kind.REGISTRATION_ANSWERED, registration.member, registration.pk)
+    registration.save(update_fields=["status", "cancelled_at", "promoted_at"])
     return registration
 
 
@@ -325,7 +452,9 @@ def _promote_waiting(event: Event, original_start: datetime) -> list[Registratio
         registration.transition(Registration.Status.CONFIRMED)
         registration.promoted_at = timezone.now()
         registration.save(update_fields=["status", "promoted_at"])
-        notify(Notification.Kind.REGISTRATION_PROMOTED, registration.member, registration.pk)
+        if registration.member_id is not None:
+            notify(Notification.Kind.REGISTRATION_PROMOTED, registration.member, registration.pk)
+        _registration_changed(registration)
         promoted.append(registration)
     return promoted
 
@@ -349,6 +478,7 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
     low, high = now + timedelta(hours=12), now + timedelta(hours=36)
     waiting = Registration.objects.filter(
         status=Registration.Status.CONFIRMED,
+        member__isnull=False,
         reminded_at__isnull=True,
         event__cancelled_at__isnull=True,
     )

@@ -19,6 +19,7 @@ SUBJECTS_AND_OBJECTS = {
     Notification.Kind.REVIEW_REQUESTED: Exchange,
     Notification.Kind.REGISTRATION_PROMOTED: Registration,
     Notification.Kind.EVENT_REMINDER: Registration,
+    Notification.Kind.REGISTRATION_ANSWERED: Registration,
 }
 
 
@@ -59,7 +60,11 @@ def notification_send(*, notification_id: int) -> bool:
     )
     if about is None:
         return False
-    if isinstance(about, Registration) and about.status != Registration.Status.CONFIRMED:
+    if (
+        isinstance(about, Registration)
+        and notification.kind != Notification.Kind.REGISTRATION_ANSWERED
+        and about.status != Registration.Status.CONFIRMED
+    ):
         return False  # the seat was given up before the email left
     context = {
         "member": member,

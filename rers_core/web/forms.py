@@ -881,6 +881,11 @@ class EventForm(PortalForm):
         widget=forms.RadioSelect,
         initial=Event.Visibility.NETWORK,
     )
+    co_organised = forms.BooleanField(
+        label=_("Co-organised with the neighbouring networks"),
+        required=False,
+        help_text=_("Only for an event visible to the neighbouring networks."),
+    )
     facilitators = MemberChoicesField(
         label=_("Facilitators in charge"),
         required=False,
@@ -893,10 +898,20 @@ class EventForm(PortalForm):
         "rrule": "advanced_rule",
     }
 
-    def __init__(self, *args: Any, network: Network, facilitators: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        network: Network,
+        facilitators: Any,
+        can_co_organise: bool = False,
+        **kwargs: Any,
+    ) -> None:
         self.network = network
         super().__init__(*args, **kwargs)
         self.fields["facilitators"].queryset = facilitators
+        # Coordinators decide what the network organises with its neighbours.
+        if not can_co_organise:
+            del self.fields["co_organised"]
 
     @staticmethod
     def initial_from(event: Event) -> dict[str, Any]:
@@ -918,6 +933,7 @@ class EventForm(PortalForm):
             "capacity": event.capacity,
             "registration_open": event.registration_open,
             "visibility": event.visibility,
+            "co_organised": event.co_organised,
             "facilitators": [m.pk for m in event.facilitators.all()],
         }
 
@@ -942,6 +958,11 @@ class EventForm(PortalForm):
         if cleaned["ends_at"] <= cleaned["starts_at"]:
             self.add_error("end_time", _("The end must come after the start."))
         cleaned["rrule"] = repeat_rule(repetition or "none", day, cleaned.get("advanced_rule"))
+        if cleaned.get("co_organised") and cleaned.get("visibility") != Event.Visibility.FEDERATED:
+            self.add_error(
+                "co_organised",
+                _("Only an event visible to the neighbouring networks is co-organised with them."),
+            )
         return cleaned
 
     def service_fields(self) -> dict[str, Any]:
@@ -963,6 +984,8 @@ class EventForm(PortalForm):
                 "facilitators",
             )
         }
+        if "co_organised" in self.fields:
+            data["co_organised"] = self.cleaned_data["co_organised"]
         return data
 
 

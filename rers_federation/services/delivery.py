@@ -39,15 +39,20 @@ def publish(
     activity: dict[str, Any],
     peers: Iterable[Peer] | None = None,
     key_id: str = "",
+    object_uri: str = "",
+    recipient: Peer | None = None,
 ) -> OutboxActivity:
     """Record ``activity`` and a delivery to each of ``peers`` (default: every active
-    peer), then wake the workers once the transaction commits."""
+    peer), then wake the workers once the transaction commits. An activity about an
+    ``object_uri`` also enters the log peers pull: every peer's, or ``recipient``'s only."""
     record = OutboxActivity.objects.create(
         network=network,
         activity_id=activity["id"],
         type=activity["type"],
         payload=activity,
         key_id=key_id,
+        object_uri=object_uri,
+        recipient=recipient,
     )
     targets = (
         list(peers)

@@ -16,6 +16,7 @@ from rers_core.services._common import require_coordinator
 from rers_federation import keys
 from rers_federation.documents import DocumentInvalid, network_document, verify_document
 from rers_federation.models import Peer
+from rers_federation.services.calendar import peer_forget
 from rers_federation.signing import fingerprint, public_key_from_text
 from rers_federation.transport import TransportError, transport
 
@@ -211,6 +212,7 @@ def peer_end(*, peer: Peer, acting) -> Peer:
         return peer
     peer.transition(Peer.Status.ENDED)
     peer.save()
+    peer_forget(peer)
     _send(
         peer,
         {
@@ -231,6 +233,7 @@ def receive_undo(*, peer: Peer, activity: dict[str, Any]) -> Peer:
     if peer.status != Peer.Status.ENDED and peer.can_transition(Peer.Status.ENDED):
         peer.transition(Peer.Status.ENDED)
         peer.save()
+        peer_forget(peer)
     return peer
 
 

@@ -1,5 +1,8 @@
 import pytest
 
+from rers_core.testing.factories import CoordinatorFactory
+from rers_federation.models import Peer
+from rers_federation.services import peering
 from rers_federation.testing import InProcessTransport
 
 
@@ -13,3 +16,17 @@ def in_process_federation(settings):
     settings.RERS_CORE = {"SITE_URL": "http://testserver"}
     InProcessTransport.sent = []
     yield
+
+
+@pytest.fixture
+def active_peer(network, other_network, django_capture_on_commit_callbacks):
+    """Our network's peer row for the other test network, once both coordinators agreed
+    (the handshake runs in-process)."""
+    ours, theirs = CoordinatorFactory(network=network), CoordinatorFactory(network=other_network)
+    with django_capture_on_commit_callbacks(execute=True):
+        peering.peer_request(
+            network=network, url="http://testserver/federation/voisin/", acting=ours.user
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        peering.peer_accept(peer=Peer.objects.get(network=other_network), acting=theirs.user)
+    return Peer.objects.get(network=network)

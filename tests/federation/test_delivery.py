@@ -6,7 +6,6 @@ from django.utils import timezone
 from rers_core.testing.factories import CoordinatorFactory, NetworkFactory
 from rers_federation.models import Delivery, OutboxActivity, Peer
 from rers_federation.services import delivery as outbox
-from rers_federation.services import peering
 from rers_federation.transport import Response, TransportError
 
 
@@ -35,16 +34,8 @@ def scripted(settings):
 
 
 @pytest.fixture
-def peer(network, other_network, django_capture_on_commit_callbacks):
-    """An active peering between the two test networks (set up in-process)."""
-    ours, theirs = CoordinatorFactory(network=network), CoordinatorFactory(network=other_network)
-    with django_capture_on_commit_callbacks(execute=True):
-        peering.peer_request(
-            network=network, url="http://testserver/federation/voisin/", acting=ours.user
-        )
-    with django_capture_on_commit_callbacks(execute=True):
-        peering.peer_accept(peer=Peer.objects.get(network=other_network), acting=theirs.user)
-    return Peer.objects.get(network=network)
+def peer(active_peer):
+    return active_peer
 
 
 def activity(network, n=1):

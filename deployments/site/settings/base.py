@@ -163,6 +163,9 @@ RERS_FEDERATION: dict = {
     # Where peers reach this instance; defaults to SITE_URL.
     "BASE_URL": env.str("FEDERATION_BASE_URL", default=""),
     "KEY_ENCRYPTION_KEY": env.str("FEDERATION_KEY_ENCRYPTION_KEY", default=""),
+    # Delivery timings (defaults as in rers_federation/conf.py); end-to-end tests shorten them.
+    "RETRY_BASE_SECONDS": env.int("FEDERATION_RETRY_BASE_SECONDS", default=60),
+    "SENDING_TIMEOUT_SECONDS": env.int("FEDERATION_SENDING_TIMEOUT_SECONDS", default=300),
 }
 
 LOGGING = {

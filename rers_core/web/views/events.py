@@ -12,6 +12,7 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,11 +36,14 @@ from rers_core.selectors.calendar_pages import (
 )
 from rers_core.selectors.events import (
     Occurrence,
+    Organisers,
     event_get,
+    event_timezone,
     member_registrations,
     occurrence_get,
     occurrence_key,
     occurrences,
+    organiser_label,
     parse_occurrence_key,
     public_events,
     registrations_for,
@@ -143,7 +147,21 @@ def _plausible(day: date) -> bool:
     return 2000 <= day.year <= 2200
 
 
-def _month_context(request: HttpRequest, network: Network, today: date) -> dict:
+def _organisers(request: HttpRequest, default: str) -> str:
+    """Whose events a calendar shows, from ``?from=``; anything unknown is the default."""
+    chosen = request.GET.get("from", default)
+    return chosen if chosen in Organisers.values else default
+
+
+def _query(organisers: str, **params: str) -> str:
+    """A calendar page's query string, keeping the choice of organisers (unless it is the
+    default, so that plain addresses stay plain)."""
+    if organisers != Organisers.ALL:
+        params["from"] = organisers
+    return f"?{urlencode(params)}" if params else ""
+
+
+def _month_context(request: HttpRequest, network: Network, today: date, organisers: str) -> dict:
     try:
         month = Month.parse(request.GET.get("month", ""))
     except ValueError:
@@ -155,7 +173,9 @@ def _month_context(request: HttpRequest, network: Network, today: date) -> dict:
     grid_end = last + timedelta(days=7 - last.weekday())
     found = _by_day(
         occurrences(
-            public_events(network), _midnight(grid_start, network), _midnight(grid_end, network)
+            public_events(network, organisers),
+            _midnight(grid_start, network),
+            _midnight(grid_end, network),
         ),
         network,
     )
@@ -170,14 +190,14 @@ def _month_context(request: HttpRequest, network: Network, today: date) -> dict:
     return {
         "month_start": first,
         "weeks": weeks,
-        "previous_query": f"?month={month.previous()}",
-        "next_query": f"?month={following}",
-        "current_query": f"?month={month}",
+        "previous_query": _query(organisers, month=str(month.previous())),
+        "next_query": _query(organisers, month=str(following)),
+        "period": {"month": str(month)},
         "has_events": bool(found),
     }
 
 
-def _week_context(request: HttpRequest, network: Network, today: date) -> dict:
+def _week_context(request: HttpRequest, network: Network, today: date, organisers: str) -> dict:
     try:
         chosen = date.fromisoformat(request.GET.get("week", ""))
     except ValueError:
@@ -187,7 +207,7 @@ def _week_context(request: HttpRequest, network: Network, today: date) -> dict:
     monday = chosen - timedelta(days=chosen.weekday())
     found = _by_day(
         occurrences(
-            public_events(network),
+            public_events(network, organisers),
             _midnight(monday, network),
             _midnight(monday + timedelta(days=7), network),
         ),
@@ -198,18 +218,22 @@ def _week_context(request: HttpRequest, network: Network, today: date) -> dict:
         "week_start": monday,
         "week_end": days[-1],
         "days": [Day(day, found.get(day, []), is_today=day == today) for day in days],
-        "previous_query": f"?view=week&week={(monday - timedelta(days=7)).isoformat()}",
-        "next_query": f"?view=week&week={(monday + timedelta(days=7)).isoformat()}",
-        "current_query": f"?view=week&week={monday.isoformat()}",
+        "previous_query": _query(
+            organisers, view="week", week=(monday - timedelta(days=7)).isoformat()
+        ),
+        "next_query": _query(
+            organisers, view="week", week=(monday + timedelta(days=7)).isoformat()
+        ),
+        "period": {"view": "week", "week": monday.isoformat()},
         "has_events": bool(found),
     }
 
 
-def _list_context(network: Network, today: date) -> dict:
+def _list_context(network: Network, today: date, organisers: str) -> dict:
     end = today + timedelta(days=LIST_DAYS)
     found = _by_day(
         occurrences(
-            public_events(network),
+            public_events(network, organisers),
             max(timezone.now(), _midnight(today, network)),
             _midnight(end, network),
         ),
@@ -218,6 +242,7 @@ def _list_context(network: Network, today: date) -> dict:
     return {
         "days": [Day(day, found[day], is_today=day == today) for day in sorted(found)],
         "list_end": end - timedelta(days=1),
+        "period": {"view": "list"},
         "has_events": bool(found),
     }
 
@@ -227,24 +252,38 @@ def _list_context(network: Network, today: date) -> dict:
 
 @portal_view
 def calendar_view(request: HttpRequest, slug: str) -> HttpResponse:
-    """The network's calendar by month (a grid), by week, or as a list of the next days."""
+    """The network's calendar by month (a grid), by week, or as a list of the next days;
+    with the events of the neighbouring networks mirrored here, or not (``?from=``)."""
     network = get_network(slug)
     view = request.GET.get("view", "month")
     if view not in ("month", "week", "list"):
         view = "month"
+    organisers = _organisers(request, Organisers.ALL)
     today = _today(network)
     if view == "month":
-        context = _month_context(request, network, today)
+        context = _month_context(request, network, today, organisers)
     elif view == "week":
-        context = _week_context(request, network, today)
+        context = _week_context(request, network, today, organisers)
     else:
-        context = _list_context(network, today)
+        context = _list_context(network, today, organisers)
+    period = context.pop("period")
+    view_queries = {
+        "month": _query(organisers),
+        "week": _query(organisers, view="week"),
+        "list": _query(organisers, view="list"),
+    }
     return render_page(
         request,
         f"rers_core/calendar/{view}.html",
         {
             **context,
             "view": view,
+            "view_queries": view_queries,
+            "today_query": view_queries[view],
+            "organiser_choices": [
+                {"label": label, "query": _query(value, **period), "current": value == organisers}
+                for value, label in Organisers.choices
+            ],
             "today": today,
             "list_days": LIST_DAYS,
             "show_seats": permissions.membership(request.user, network) is not None,
@@ -264,7 +303,7 @@ def repetition_text(event: Event) -> str:
     """How an event repeats, in plain words ("every week, on Monday")."""
     if not event.rrule:
         return ""
-    first = event.starts_at.astimezone(_tz(event.network)).date()
+    first = event.starts_at.astimezone(zoneinfo.ZoneInfo(event_timezone(event))).date()
     choice, rule = repeat_choice(event.rrule, first)
     weekday = date_format(first, "l")
     texts = {
@@ -297,9 +336,11 @@ def event_detail(request: HttpRequest, slug: str, event_id: int) -> HttpResponse
         "rers_core/calendar/event_detail.html",
         {
             "event": event,
+            "organiser": organiser_label(event),
             "upcoming": upcoming,
             "show_seats": viewer is not None,
-            "is_facilitator": viewer is not None and viewer.is_facilitator,
+            # Only the organiser changes a neighbouring network's event.
+            "can_change": viewer is not None and viewer.is_facilitator and not event.is_mirrored,
             # Names are for the network's members, not for the public.
             "facilitators": (
                 list(event.facilitators.all())
@@ -334,7 +375,9 @@ def _render_occurrence(
     is_facilitator = viewer is not None and viewer.is_facilitator
     registrations = list(registrations_for(event, occurrence.original_start))
     waiting = [r for r in registrations if r.status == Registration.Status.WAITLISTED]
-    mine = next((r for r in registrations if viewer is not None and r.member_id == viewer.pk), None)
+    own = [r for r in registrations if viewer is not None and r.member_id == viewer.pk]
+    # A registration under way, else an organiser's refusal, so that the person sees it.
+    mine = next((r for r in own if r.status in Registration.ACTIVE), own[0] if own else None)
     is_over = occurrence.ends_at <= timezone.now()
     can_register = not occurrence.cancelled and not is_over and event.registration_open
     context = {
@@ -346,6 +389,8 @@ def _render_occurrence(
         "my_waiting_position": waiting.index(mine) + 1 if mine in waiting else None,
         "show_seats": viewer is not None,
         "is_facilitator": is_facilitator,
+        # Only the organiser changes a neighbouring network's event.
+        "can_change": is_facilitator and not event.is_mirrored,
         "next": request.get_full_path(),
     }
     if is_facilitator:
@@ -357,6 +402,9 @@ def _render_occurrence(
                     r for r in registrations if r.status == Registration.Status.CONFIRMED
                 ],
                 "waiting": waiting,
+                "requested": [
+                    r for r in registrations if r.status == Registration.Status.REQUESTED
+                ],
                 "register_form": register_form
                 or RegisterSomeoneForm(
                     members=registrable_members(network, [r.member_id for r in registrations])
@@ -418,7 +466,19 @@ def occurrence_register(request: HttpRequest, slug: str, event_id: int, key: str
         messages.error(request, exc.message)
     else:
         waiting = registration.status == Registration.Status.WAITLISTED
-        if target.pk != viewer.pk:
+        if registration.status == Registration.Status.REQUESTED:
+            text = (
+                _("The registration of %(name)s is sent to %(organiser)s, which organises it.")
+                if target.pk != viewer.pk
+                else _(
+                    "Your registration is sent to %(organiser)s, which organises this event. "
+                    "We tell you by email when they answer."
+                )
+            )
+            messages.info(
+                request, text % {"name": target.display_name, "organiser": event.origin_name}
+            )
+        elif target.pk != viewer.pk:
             text = (
                 _("%(name)s is on the waiting list.") if waiting else _("%(name)s is registered.")
             )
@@ -442,7 +502,7 @@ def _own_registration(
     """A registration of this network the request user may change (else not found)."""
     network = get_network(slug)
     registration = registration_get(network, registration_id)
-    if not permissions.can_act_for(request.user, registration.member):
+    if not permissions.can_act_for_registration(request.user, registration):
         raise NotFound(_("There is no such registration in this network."))
     return network, registration
 
@@ -458,13 +518,13 @@ def registration_cancel_view(request: HttpRequest, slug: str, registration_id: i
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        if registration.member.user_id == request.user.pk:
+        if registration.member_id is not None and registration.member.user_id == request.user.pk:
             messages.success(request, _("Your registration is cancelled. Thank you for saying so."))
         else:
             messages.success(
                 request,
                 _("The registration of %(name)s is cancelled.")
-                % {"name": registration.member.display_name},
+                % {"name": registration.participant_name},
             )
     default = reverse(
         "rers_core:occurrence_detail",
@@ -490,7 +550,7 @@ def registration_attendance(request: HttpRequest, slug: str, registration_id: in
         else:
             messages.success(
                 request,
-                _("Attendance of %(name)s noted.") % {"name": registration.member.display_name},
+                _("Attendance of %(name)s noted.") % {"name": registration.participant_name},
             )
     else:
         messages.error(request, _("Choose present or absent."))
@@ -587,7 +647,10 @@ def event_new(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_network(slug)
     require_facilitator(request, network)
     form = EventForm(
-        request.POST or None, network=network, facilitators=facilitator_choices(network)
+        request.POST or None,
+        network=network,
+        facilitators=facilitator_choices(network),
+        can_co_organise=permissions.is_coordinator(request.user, network),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -615,6 +678,13 @@ def event_edit(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
     network = get_network(slug)
     require_facilitator(request, network)
     event = event_get(network, event_id, user=request.user)
+    if event.is_mirrored:
+        messages.error(
+            request,
+            _("Only %(network)s, which organises this event, can change it.")
+            % {"network": event.origin_name},
+        )
+        return redirect("rers_core:event_detail", slug=network.slug, event_id=event.pk)
     if event.cancelled_at is not None:
         messages.error(request, _("This event is cancelled; schedule a new one instead."))
         return redirect("rers_core:event_detail", slug=network.slug, event_id=event.pk)
@@ -622,6 +692,7 @@ def event_edit(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
         request.POST or None,
         network=network,
         facilitators=facilitator_choices(network),
+        can_co_organise=permissions.is_coordinator(request.user, network),
         initial=EventForm.initial_from(event),
     )
     if request.method == "POST" and form.is_valid():
@@ -730,8 +801,13 @@ def member_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 @portal_view
 def network_feed(request: HttpRequest, slug: str) -> HttpResponse:
-    """The network's public calendar as iCalendar."""
+    """The network's public calendar as iCalendar: its own events, or with ``?from=all``
+    those of the neighbouring networks too (``?from=neighbours``: theirs only)."""
     network = get_network(slug)
+    organisers = _organisers(request, Organisers.HERE)
+    filename = network.slug if organisers == Organisers.HERE else f"{network.slug}-{organisers}"
     return _ics(
-        network_calendar(network, site_url=_site_url(request)), f"{network.slug}.ics", private=False
+        network_calendar(network, site_url=_site_url(request), organisers=organisers),
+        f"{filename}.ics",
+        private=False,
     )

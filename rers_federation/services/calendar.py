@@ -1,0 +1,457 @@
+"""Shared calendars and cross-network registrations.
+
+Publishing: our events with visibility "federated" go to every active peer as Create and
+Update activities carrying the whole event (its rule, exceptions and cancellation), and as
+a Delete when they stop being shared. A member's registration for a neighbour's event goes
+to the organiser as a Join (a Leave when given up); the organiser answers with an Update
+of the registration, each time its status changes.
+
+Applying: objects are upserted by address; a version older than the one held is ignored;
+a deleted address keeps a tombstone and is never brought back.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from rers_core.errors import DomainError
+from rers_core.models import ContactConsent, Event, EventException, Network, Registration
+from rers_core.recurrence import normalise_rule
+from rers_core.services import events as core_events
+from rers_federation import keys
+from rers_federation.models import MirroredObject, OutboxActivity, Peer
+
+ACTIVITY_CONTEXT = "https://www.w3.org/ns/activitystreams"
+REGISTRATION_STATUSES = {
+    Registration.Status.CONFIRMED,
+    Registration.Status.WAITLISTED,
+    Registration.Status.REFUSED,
+    Registration.Status.CANCELLED,
+}
+
+
+class ActivityInvalid(Exception):
+    """The activity cannot be applied as sent (400): retrying it would not help."""
+
+
+class ObjectGone(Exception):
+    """The object was deleted: a later Create or Update for it is refused (410)."""
+
+
+# --- addresses ------------------------------------------------------------------------
+
+
+def event_uri(event: Event) -> str:
+    return f"{keys.network_url(event.network)}events/{event.uid}"
+
+
+def registration_uri(registration: Registration) -> str:
+    return f"{keys.network_url(registration.event.network)}registrations/{registration.pk}"
+
+
+def _local_id(network: Network, uri: Any, kind: str) -> str | None:
+    prefix = f"{keys.network_url(network)}{kind}/"
+    if isinstance(uri, str) and uri.startswith(prefix):
+        return uri[len(prefix) :].strip("/") or None
+    return None
+
+
+def _new_activity(network: Network, kind: str, obj: dict[str, Any] | str) -> dict[str, Any]:
+    from rers_federation.services.peering import activity_id
+
+    return {
+        "@context": ACTIVITY_CONTEXT,
+        "id": activity_id(network),
+        "type": kind,
+        "actor": keys.network_url(network),
+        "object": obj,
+    }
+
+
+def _publish(
+    network: Network, activity: dict[str, Any], object_uri: str, recipient: Peer | None = None
+) -> None:
+    from rers_federation.services.delivery import publish
+
+    publish(
+        network=network,
+        activity=activity,
+        peers=None if recipient is None else [recipient],
+        object_uri=object_uri,
+        recipient=recipient,
+    )
+
+
+# --- publishing our events ------------------------------------------------------------
+
+
+def event_object(event: Event) -> dict[str, Any]:
+    """The whole event as peers mirror it; ``updated`` orders the versions."""
+    return {
+        "type": "Event",
+        "id": event_uri(event),
+        "attributedTo": keys.network_url(event.network),
+        "name": event.title,
+        "content": event.description,
+        "location": event.place,
+        "url": event.online_url or None,
+        "startTime": event.starts_at.isoformat(),
+        "endTime": event.ends_at.isoformat(),
+        "rrule": event.rrule,
+        "timeZone": event.network.timezone,
+        "eventKind": event.kind,
+        "capacity": event.capacity,
+        "registrationOpen": event.registration_open,
+        "cancelled": event.cancelled_at.isoformat() if event.cancelled_at else None,
+        "coOrganised": event.co_organised,
+        "exceptions": [
+            {
+                "originalStart": change.original_start.isoformat(),
+                "cancelled": change.cancelled,
+                "startTime": change.starts_at.isoformat() if change.starts_at else None,
+                "endTime": change.ends_at.isoformat() if change.ends_at else None,
+                "note": change.note,
+            }
+            for change in event.exceptions.order_by("original_start")
+        ],
+        "updated": timezone.now().isoformat(),
+    }
+
+
+def event_publish(event: Event) -> None:
+    """Tell the peers about a change to one of our events (called inside its transaction)."""
+    if event.is_mirrored:
+        return
+    # The caller's instance may predate this transaction's other changes: publish the row.
+    event = Event.objects.select_related("network").get(pk=event.pk)
+    uri = event_uri(event)
+    last = OutboxActivity.objects.filter(network=event.network, object_uri=uri).order_by("-id")
+    last_type = last.values_list("type", flat=True).first()
+    if event.visibility == Event.Visibility.FEDERATED:
+        kind = "Update" if last_type in ("Create", "Update") else "Create"
+        _publish(event.network, _new_activity(event.network, kind, event_object(event)), uri)
+    elif last_type in ("Create", "Update"):
+        _publish(
+            event.network,
+            _new_activity(event.network, "Delete", {"type": "Tombstone", "id": uri}),
+            uri,
+        )
+
+
+# --- publishing registrations ---------------------------------------------------------
+
+
+def _origin_peer(event: Event) -> Peer | None:
+    mirror = MirroredObject.objects.filter(event=event).select_related("peer").first()
+    return mirror.peer if mirror is not None else None
+
+
+def _shares_name_with_neighbours(registration: Registration) -> bool:
+    return ContactConsent.objects.filter(
+        member=registration.member,
+        audience=ContactConsent.Audience.FEDERATED,
+        revoked_at__isnull=True,
+    ).exists()
+
+
+def registration_publish(registration: Registration) -> None:
+    """Send a registration's news to the other side (inside its transaction): our member's
+    Join or Leave to the organiser, or our answer to a neighbour's participant."""
+    event = registration.event
+    if event.is_mirrored and registration.member_id is not None:
+        peer = _origin_peer(event)
+        if peer is None or peer.status != Peer.Status.ACTIVE:
+            raise DomainError(
+                _("%(network)s cannot be reached at the moment: try again later.")
+                % {"network": event.origin_name}
+            )
+        if registration.status == Registration.Status.REQUESTED:
+            kind = "Join"
+        elif registration.status == Registration.Status.CANCELLED:
+            kind = "Leave"
+        else:
+            return
+        uri = registration_uri(registration)
+        obj = {
+            "type": "Registration",
+            "id": uri,
+            "event": event.origin_uri,
+            "occurrence": registration.occurrence_start.isoformat(),
+        }
+        if kind == "Join" and _shares_name_with_neighbours(registration):
+            obj["name"] = registration.member.display_name
+        _publish(event.network, _new_activity(event.network, kind, obj), uri, peer)
+    elif registration.remote_uri:
+        peer = Peer.objects.filter(
+            network=event.network,
+            document_url=registration.remote_network_uri,
+            status=Peer.Status.ACTIVE,
+        ).first()
+        if peer is not None:
+            _answer(
+                event.network,
+                peer,
+                registration.remote_uri,
+                event_uri(event),
+                registration.occurrence_start,
+                registration.status,
+            )
+
+
+def _answer(
+    network: Network, peer: Peer, uri: str, event: str, occurrence: datetime, status: str
+) -> None:
+    obj = {
+        "type": "Registration",
+        "id": uri,
+        "event": event,
+        "occurrence": occurrence.isoformat(),
+        "status": status,
+        "updated": timezone.now().isoformat(),
+    }
+    _publish(network, _new_activity(network, "Update", obj), uri, peer)
+
+
+def on_event_changed(sender, *, event: Event, **kwargs: Any) -> None:
+    event_publish(event)
+
+
+def on_registration_changed(sender, *, registration: Registration, **kwargs: Any) -> None:
+    registration_publish(registration)
+
+
+# --- applying what peers send ---------------------------------------------------------
+
+
+def _time(value: Any, field: str, *, required: bool = True) -> datetime | None:
+    if value in (None, "") and not required:
+        return None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None or timezone.is_naive(parsed):
+        raise ActivityInvalid(f"“{field}” must be a date and time with its offset.")
+    return parsed
+
+
+def _newer(network: Network, peer: Peer, uri: str, kind: str, version: datetime):
+    """The mirror record of ``uri`` when ``version`` is newer than what we hold, else None."""
+    mirror = MirroredObject.objects.select_for_update().filter(network=network, uri=uri).first()
+    if mirror is not None and mirror.peer_id != peer.pk:
+        raise ActivityInvalid("This object belongs to another network.")
+    if mirror is not None and mirror.deleted_at is not None:
+        raise ObjectGone("This object was deleted.")
+    if mirror is not None and mirror.version >= version:
+        return None
+    return mirror or MirroredObject(network=network, peer=peer, uri=uri, type=kind)
+
+
+def distance_km(network: Network, peer: Peer) -> int | None:
+    """Great-circle distance between two networks' coordinates, when both are known."""
+    points = (network.latitude, network.longitude, peer.latitude, peer.longitude)
+    if any(value is None for value in points):
+        return None
+    lat1, lon1, lat2, lon2 = (math.radians(float(value)) for value in points)
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return round(2 * 6371 * math.asin(math.sqrt(a)))
+
+
+def _event_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(obj.get("name"), str) or not obj["name"].strip():
+        raise ActivityInvalid("The event has no name.")
+    starts_at, ends_at = (
+        _time(obj.get("startTime"), "startTime"),
+        _time(obj.get("endTime"), "endTime"),
+    )
+    if ends_at <= starts_at:
+        raise ActivityInvalid("The event ends before it starts.")
+    try:
+        rrule = normalise_rule(str(obj.get("rrule") or ""))
+    except Exception as exc:  # noqa: BLE001 - any unreadable rule is the sender's error
+        raise ActivityInvalid("The event's rule is not a valid RFC 5545 rule.") from exc
+    capacity = obj.get("capacity")
+    kind = obj.get("eventKind")
+    return {
+        "title": obj["name"].strip()[:160],
+        "description": str(obj.get("content") or ""),
+        "place": str(obj.get("location") or "")[:300],
+        "online_url": str(obj.get("url") or "")[:200],
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "rrule": rrule,
+        "kind": kind if kind in Event.Kind.values else Event.Kind.OTHER,
+        "capacity": capacity if isinstance(capacity, int) and capacity >= 0 else None,
+        "registration_open": bool(obj.get("registrationOpen", True)),
+        "cancelled_at": _time(obj.get("cancelled"), "cancelled", required=False),
+        "co_organised": bool(obj.get("coOrganised")),
+        "origin_timezone": str(obj.get("timeZone") or "")[:64],
+    }
+
+
+def _exceptions(obj: dict[str, Any]) -> list[EventException]:
+    found = obj.get("exceptions") or []
+    if not isinstance(found, list):
+        raise ActivityInvalid("“exceptions” must be a list.")
+    changes = []
+    for item in found:
+        if not isinstance(item, dict):
+            raise ActivityInvalid("Each exception must be an object.")
+        changes.append(
+            EventException(
+                original_start=_time(item.get("originalStart"), "originalStart"),
+                cancelled=bool(item.get("cancelled")),
+                starts_at=_time(item.get("startTime"), "startTime", required=False),
+                ends_at=_time(item.get("endTime"), "endTime", required=False),
+                note=str(item.get("note") or "")[:300],
+            )
+        )
+    return changes
+
+
+@transaction.atomic
+def event_receive(*, network: Network, peer: Peer, obj: dict[str, Any]) -> Event | None:
+    """Upsert a neighbour's event from a Create or Update; None when ours is as new."""
+    uri = obj.get("id")
+    if not isinstance(uri, str) or not uri.startswith(peer.document_url):
+        raise ActivityInvalid("The event's address is not under the sending network.")
+    mirror = _newer(network, peer, uri, "Event", _time(obj.get("updated"), "updated"))
+    if mirror is None:
+        return None
+    fields = _event_fields(obj)
+    changes = _exceptions(obj)
+    event = mirror.event or Event(network=network, origin_uri=uri)
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.visibility = Event.Visibility.NETWORK
+    event.origin_name = peer.name
+    event.origin_distance_km = distance_km(network, peer)
+    event.save()
+    EventException.objects.filter(event=event).delete()
+    for change in changes:
+        change.event = event
+    EventException.objects.bulk_create(changes)
+    mirror.event, mirror.version = event, _time(obj.get("updated"), "updated")
+    mirror.save()
+    return event
+
+
+@transaction.atomic
+def object_delete(*, network: Network, peer: Peer, obj: Any, published: Any) -> None:
+    """A neighbour deleted an object: drop our copy and keep a tombstone."""
+    uri = obj.get("id") if isinstance(obj, dict) else obj
+    if not isinstance(uri, str) or not uri.startswith(peer.document_url):
+        raise ActivityInvalid("The deleted address is not under the sending network.")
+    mirror = MirroredObject.objects.select_for_update().filter(network=network, uri=uri).first()
+    if mirror is not None and mirror.peer_id != peer.pk:
+        raise ActivityInvalid("This object belongs to another network.")
+    if mirror is not None and mirror.deleted_at is not None:
+        return
+    mirror = mirror or MirroredObject(network=network, peer=peer, uri=uri, type="Event")
+    if mirror.event_id is not None:
+        Event.objects.filter(pk=mirror.event_id).delete()
+    mirror.event = None
+    mirror.deleted_at = timezone.now()
+    mirror.version = _time(published, "published", required=False) or mirror.deleted_at
+    mirror.save()
+
+
+def _registration_fields(obj: Any) -> tuple[str, str, datetime]:
+    if not isinstance(obj, dict) or obj.get("type") != "Registration":
+        raise ActivityInvalid("The object must be a Registration.")
+    uri, event = obj.get("id"), obj.get("event")
+    if not isinstance(uri, str) or not isinstance(event, str):
+        raise ActivityInvalid("A registration needs “id” and “event”.")
+    return uri, event, _time(obj.get("occurrence"), "occurrence")
+
+
+@transaction.atomic
+def join_receive(*, network: Network, peer: Peer, obj: Any) -> None:
+    """A neighbour's member asks for a seat at one of our sittings: we decide and answer."""
+    uri, event_address, occurrence = _registration_fields(obj)
+    if not uri.startswith(peer.document_url):
+        raise ActivityInvalid("The registration's address is not under the sending network.")
+    uid = _local_id(network, event_address, "events")
+    event = Event.objects.filter(network=network, uid=uid, origin_uri="").first() if uid else None
+    if event is None:
+        _answer(network, peer, uri, event_address, occurrence, Registration.Status.REFUSED)
+        return
+    name = obj.get("name")
+    core_events.remote_registration_receive(
+        event=event,
+        original_start=occurrence,
+        remote_uri=uri,
+        remote_name=name.strip() if isinstance(name, str) else "",
+        remote_network_name=peer.name,
+        remote_network_uri=peer.document_url,
+    )
+
+
+@transaction.atomic
+def leave_receive(*, network: Network, peer: Peer, obj: Any) -> None:
+    """A neighbour's member gave their seat up."""
+    uri, event_address, _occurrence = _registration_fields(obj)
+    uid = _local_id(network, event_address, "events")
+    event = Event.objects.filter(network=network, uid=uid, origin_uri="").first() if uid else None
+    registration = (
+        Registration.objects.filter(event=event, remote_uri=uri).first() if event else None
+    )
+    if registration is None or registration.remote_network_uri != peer.document_url:
+        return
+    core_events.remote_registration_withdraw(event=event, remote_uri=uri)
+
+
+@transaction.atomic
+def answer_receive(*, network: Network, peer: Peer, obj: Any) -> None:
+    """The organiser's answer about one of our members' registrations."""
+    uri, event_address, occurrence = _registration_fields(obj)
+    status = obj.get("status")
+    if status not in REGISTRATION_STATUSES:
+        raise ActivityInvalid("Unknown registration status.")
+    pk = _local_id(network, uri, "registrations")
+    registration = (
+        Registration.objects.select_related("event")
+        .filter(pk=pk, event__network=network, event__origin_uri=event_address)
+        .first()
+        if pk and pk.isdigit()
+        else None
+    )
+    if registration is None or _origin_peer(registration.event) != peer:
+        return
+    mirror = _newer(network, peer, uri, "Registration", _time(obj.get("updated"), "updated"))
+    if mirror is None:
+        return
+    mirror.version = _time(obj.get("updated"), "updated")
+    mirror.save()
+    if registration.occurrence_start != occurrence:  # the organiser moved the sitting
+        Registration.objects.filter(pk=registration.pk).update(occurrence_start=occurrence)
+    core_events.registration_answer(registration=registration, status=status)
+
+
+# --- ending a peering -----------------------------------------------------------------
+
+
+def peer_forget(peer: Peer) -> None:
+    """Remove everything mirrored from a peer whose peering ended: its events (with our
+    members' registrations for them), its participants at our events (freeing their seats
+    for the waiting list), what we received from it, and our place in its log — so that a
+    new peering starts from a clean slate."""
+    Event.objects.filter(mirror__peer=peer).delete()
+    remote = Registration.objects.filter(
+        event__network=peer.network, remote_network_uri=peer.document_url
+    )
+    for registration in remote.filter(status__in=Registration.ACTIVE):
+        core_events.remote_registration_withdraw(
+            event=registration.event, remote_uri=registration.remote_uri
+        )
+    remote.delete()
+    peer.mirrored_objects.all().delete()
+    peer.inbox_activities.all().delete()
+    Peer.objects.filter(pk=peer.pk).update(pull_cursor="", last_pull_at=None, last_pull_error="")

@@ -1,0 +1,76 @@
+"""Receiving activities, pushed to the inbox or pulled from a peer's log: each is recorded
+once by its id and applied in the same transaction, so a repeat is acknowledged and
+ignored, and a failure while applying leaves nothing behind (the sender retries)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from rers_core.models import Network
+from rers_federation.documents import DocumentInvalid
+from rers_federation.models import InboxActivity, Peer
+from rers_federation.services import calendar, peering
+
+# Types an active peer may send; the peering handshake is handled before this.
+OBJECT_TYPES = {"Create", "Update", "Delete", "Join", "Leave"}
+
+
+class ActivityRefused(Exception):
+    """The activity will never be applied: ``status`` is the 4xx to answer."""
+
+    def __init__(self, status: int, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.reason = status, reason
+
+
+def _apply(network: Network, peer: Peer, activity: dict[str, Any]) -> None:
+    kind, obj = activity["type"], activity.get("object")
+    object_type = obj.get("type") if isinstance(obj, dict) else None
+    if kind == "Follow":
+        return  # a peering request: recorded by the inbox before its signature is checked
+    if kind in ("Accept", "Reject"):
+        peering.receive_answer(peer=peer, activity=activity)
+    elif kind == "Undo":
+        peering.receive_undo(peer=peer, activity=activity)
+    elif kind in ("Create", "Update") and object_type == "Event":
+        calendar.event_receive(network=network, peer=peer, obj=obj)
+    elif kind == "Update" and object_type == "Registration":
+        calendar.answer_receive(network=network, peer=peer, obj=obj)
+    elif kind == "Update":
+        peering.receive_update(peer=peer, activity=activity)
+    elif kind == "Delete":
+        calendar.object_delete(
+            network=network, peer=peer, obj=obj, published=activity.get("published")
+        )
+    elif kind == "Join":
+        calendar.join_receive(network=network, peer=peer, obj=obj)
+    elif kind == "Leave":
+        calendar.leave_receive(network=network, peer=peer, obj=obj)
+    else:
+        raise calendar.ActivityInvalid(f"Activities of type {kind} are not applied here.")
+
+
+def receive(*, network: Network, peer: Peer, activity: dict[str, Any]) -> bool:
+    """Record and apply one activity from ``peer``; False when it was already received.
+    Raises :class:`ActivityRefused` for an activity that can never be applied."""
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    InboxActivity.objects.create(
+                        network=network,
+                        peer=peer,
+                        activity_id=activity["id"],
+                        type=activity["type"],
+                        payload=activity,
+                    )
+            except IntegrityError:
+                return False
+            _apply(network, peer, activity)
+    except (calendar.ActivityInvalid, DocumentInvalid) as exc:
+        raise ActivityRefused(400, "malformed", str(exc)) from exc
+    except calendar.ObjectGone as exc:
+        raise ActivityRefused(410, "gone", str(exc)) from exc
+    return True

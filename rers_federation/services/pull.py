@@ -1,0 +1,80 @@
+"""Pull repair: Celery beat reads each active peer's log from the last position applied,
+so a peer that was down, or a push that was lost, converges without relying on retries."""
+
+from __future__ import annotations
+
+import json
+
+from django.utils import timezone
+
+from rers_federation.keys import current_key, private_key
+from rers_federation.models import Peer
+from rers_federation.services.inbox import ActivityRefused, receive
+from rers_federation.signing import sign
+from rers_federation.transport import TransportError, transport
+
+MAX_PAGES = 50
+
+
+def _fail(peer: Peer, error: str) -> None:
+    Peer.objects.filter(pk=peer.pk).update(last_pull_error=error[:500])
+
+
+def _fetch(peer: Peer, url: str) -> dict | None:
+    key = current_key(peer.network)
+    headers = sign(method="GET", url=url, body=b"", key_id=key.key_id, private_key=private_key(key))
+    headers["Accept"] = "application/activity+json"
+    try:
+        reply = transport().request("GET", url, headers=headers)
+    except TransportError as exc:
+        _fail(peer, f"Unreachable: {exc}")
+        return None
+    if reply.status != 200:
+        _fail(peer, f"Answered {reply.status}: {reply.body[:200].decode(errors='replace')}")
+        return None
+    try:
+        page = json.loads(reply.body)
+        items, cursor = page["orderedItems"], str(page["cursor"])
+    except (ValueError, KeyError, TypeError):
+        _fail(peer, "The log page is not readable.")
+        return None
+    if not isinstance(items, list) or not cursor.isdigit():
+        _fail(peer, "The log page is not readable.")
+        return None
+    return page
+
+
+def pull_peer(*, peer_id: int) -> int:
+    """Apply what an active peer logged since our cursor, page by page; returns how many
+    activities were new. The cursor moves only past pages fully applied, so an error
+    stops there and the next pull starts again from it."""
+    peer = Peer.objects.select_related("network").get(pk=peer_id)
+    if peer.status != Peer.Status.ACTIVE or not peer.outbox_url:
+        return 0
+    applied = 0
+    for _page in range(MAX_PAGES):
+        url = f"{peer.outbox_url}?after={peer.pull_cursor or 0}"
+        page = _fetch(peer, url)
+        if page is None:
+            return applied
+        for activity in page["orderedItems"]:
+            if not isinstance(activity, dict) or activity.get("actor") != peer.document_url:
+                continue  # not theirs to log: never applied
+            try:
+                applied += receive(network=peer.network, peer=peer, activity=activity)
+            except ActivityRefused:
+                continue  # refused for good (e.g. a deleted object): as the inbox would
+            except Exception as exc:  # noqa: BLE001 - kept for the next pull
+                _fail(peer, f"Could not apply {activity.get('id')}: {exc}")
+                return applied
+        peer.pull_cursor = page["cursor"]
+        Peer.objects.filter(pk=peer.pk).update(
+            pull_cursor=peer.pull_cursor, last_pull_at=timezone.now(), last_pull_error=""
+        )
+        if not page.get("next"):
+            break
+    return applied
+
+
+def peers_to_pull() -> list[int]:
+    return list(Peer.objects.filter(status=Peer.Status.ACTIVE).values_list("pk", flat=True))
