@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rers_core.errors import NotFound
 from rers_core.models import Network
 from rers_federation import keys
-from rers_federation.models import Delivery, Peer
+from rers_federation.models import Delivery, OutboxActivity, Peer
 from rers_federation.signing import fingerprint, public_key_from_text
 
 # Not delivered yet: "being sent" is only a worker's claim on a waiting delivery.
@@ -106,13 +106,9 @@ def delivery_get(network: Network, delivery_id: int) -> Delivery:
     return delivery
 
 
-def outbox_log(network, peer, *, after: int, limit: int) -> list[tuple[int, dict]]:
+def outbox_log(network: Network, peer: Peer, *, after: int, limit: int) -> list[tuple[int, dict]]:
     """(cursor, activity) of the log entries a peer may pull after ``after``, in order:
     activities about events and registrations, broadcast or addressed to that peer."""
-    from django.db.models import Q
-
-    from rers_federation.models import OutboxActivity
-
     return list(
         OutboxActivity.objects.filter(network=network, id__gt=after)
         .exclude(object_uri="")

@@ -72,6 +72,7 @@ def _new_activity(network: Network, kind: str, obj: dict[str, Any] | str) -> dic
         "type": kind,
         "actor": keys.network_url(network),
         "object": obj,
+        "published": timezone.now().isoformat(),
     }
 
 
