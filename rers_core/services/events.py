@@ -399,9 +399,14 @@ def remote_registration_receive(
 
 @transaction.atomic
 def remote_registration_withdraw(*, event: Event, remote_uri: str) -> Registration | None:
-    """The person's own network tells us they gave their seat up (or that they are gone)."""
+    """The person's own network tells us they gave their seat up (or that they left their
+    network): the seat is freed and the name they had let us know is forgotten."""
     registration = Registration.objects.filter(event=event, remote_uri=remote_uri).first()
-    return _cancel(registration) if registration is not None else None
+    if registration is None:
+        return None
+    registration = _cancel(registration)
+    Registration.objects.filter(pk=registration.pk).update(remote_name="")
+    return registration
 
 
 @transaction.atomic

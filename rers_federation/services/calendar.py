@@ -81,10 +81,14 @@ def _publish(
 ) -> None:
     from rers_federation.services.delivery import publish
 
+    if recipient is None:
+        peers = None
+    else:  # a suspended peer finds it in our log once the peering resumes
+        peers = [recipient] if recipient.status == Peer.Status.ACTIVE else []
     publish(
         network=network,
         activity=activity,
-        peers=None if recipient is None else [recipient],
+        peers=peers,
         object_uri=object_uri,
         recipient=recipient,
     )
@@ -168,17 +172,21 @@ def registration_publish(registration: Registration) -> None:
     event = registration.event
     if event.is_mirrored and registration.member_id is not None:
         peer = _origin_peer(event)
-        if peer is None or peer.status != Peer.Status.ACTIVE:
-            raise DomainError(
-                _("%(network)s cannot be reached at the moment: try again later.")
-                % {"network": event.origin_name}
-            )
         if registration.status == Registration.Status.REQUESTED:
             kind = "Join"
         elif registration.status == Registration.Status.CANCELLED:
             kind = "Leave"
         else:
             return
+        if kind == "Join" and (peer is None or peer.status != Peer.Status.ACTIVE):
+            raise DomainError(
+                _("%(network)s cannot be reached at the moment: try again later.")
+                % {"network": event.origin_name}
+            )
+        if peer is None:
+            return
+        # A Leave is logged even while the peering is suspended: the organiser's next pull
+        # after resuming frees the seat.
         uri = registration_uri(registration)
         obj = {
             "type": "Registration",
@@ -193,7 +201,7 @@ def registration_publish(registration: Registration) -> None:
         peer = Peer.objects.filter(
             network=event.network,
             document_url=registration.remote_network_uri,
-            status=Peer.Status.ACTIVE,
+            status__in=(Peer.Status.ACTIVE, Peer.Status.SUSPENDED),
         ).first()
         if peer is not None:
             _answer(

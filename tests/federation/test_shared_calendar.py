@@ -385,3 +385,36 @@ def test_ending_the_peering_removes_what_was_mirrored(
     assert local.status == Registration.Status.CONFIRMED
     assert Peer.objects.get(network=network).status == Peer.Status.ENDED
     assert InProcessTransport.sent
+
+
+def test_a_seat_given_up_during_a_suspension_is_freed_after_it(
+    run, organiser, network, other_network, neighbour
+):
+    event = schedule(run, organiser)
+    registration = register(run, their_copy(other_network, event), neighbour)
+    peer_at_theirs = Peer.objects.get(network=other_network)
+    their_coordinator = CoordinatorFactory(network=other_network)
+    run(peering.peer_suspend, peer=peer_at_theirs, acting=their_coordinator.user)
+    run(core.registration_cancel, registration=registration, acting=neighbour.user)
+    assert Registration.objects.get(event=event).status == Registration.Status.CONFIRMED
+    run(peering.peer_resume, peer=peer_at_theirs, acting=their_coordinator.user)
+    pull_peer(peer_id=Peer.objects.get(network=network).pk)
+    assert Registration.objects.get(event=event).status == Registration.Status.CANCELLED
+
+
+def test_a_neighbour_who_withdraws_frees_the_seat_and_their_name_is_forgotten(
+    run, organiser, other_network, neighbour
+):
+    from rers_core.services.members import member_withdraw
+
+    ContactConsent.objects.create(
+        member=neighbour,
+        channel=ContactConsent.Channel.EMAIL,
+        audience=ContactConsent.Audience.FEDERATED,
+    )
+    event = schedule(run, organiser)
+    register(run, their_copy(other_network, event), neighbour)
+    assert Registration.objects.get(event=event).remote_name == "Nadia"
+    run(member_withdraw, member=neighbour, acting=neighbour.user)
+    remote = Registration.objects.get(event=event)
+    assert (remote.status, remote.remote_name) == (Registration.Status.CANCELLED, "")
