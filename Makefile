@@ -16,12 +16,13 @@ PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 # Apps whose translations are compiled and extracted.
 LOCALE_APPS := rers_core
 
-.PHONY: help install demo test lint schema messages compile-messages clean
+.PHONY: help install demo test e2e lint schema messages compile-messages clean
 
 help:
 	@echo "make demo       install, migrate, seed the demo network and serve it on $(DEMO_ADDR)"
 	@echo "                (DEMO_ADDR=0.0.0.0:8000 make demo to listen elsewhere)"
 	@echo "make test       run the tests (PYTEST_ARGS='-k admin -x'; DATABASE_URL for PostgreSQL)"
+	@echo "make e2e        three real instances federating (needs PostgreSQL and Redis on 127.0.0.1)"
 	@echo "make install    only create .venv and install the project (then: .venv/bin/rers ...)"
 	@echo "make lint       ruff"
 	@echo "make schema     regenerate and validate docs/openapi.yaml"
@@ -59,6 +60,11 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Real processes: three instances (gunicorn, Celery worker and beat, a PostgreSQL database
+# each) and one Redis, on loopback; see tests/e2e/.
+e2e: $(VENV)/.installed-test
+	RERS_E2E=1 $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -447,7 +447,7 @@ def _promote_waiting(event: Event, original_start: datetime) -> list[Registratio
     ).count()
     free = None if event.capacity is None else event.capacity - confirmed
     waiting = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("member")
         .filter(event=event, occurrence_start=original_start, status=Registration.Status.WAITLISTED)
         .order_by("created_at", "id")
