@@ -1,8 +1,8 @@
 """Shared calendars and cross-network registrations.
 
 Publishing: our events with visibility "federated" go to every active peer as Create and
-Update activities carrying the whole event (its rule, exceptions and cancellation), and as
-a Delete when they stop being shared. A member's registration for a neighbour's event goes
+Update activities carrying the whole event (its rule, exceptions and cancellation); when
+one stops being shared, an Update marks it withdrawn (peers drop their copy). A member's registration for a neighbour's event goes
 to the organiser as a Join (a Leave when given up); the organiser answers with an Update
 of the registration, each time its status changes.
 
@@ -137,17 +137,26 @@ def event_publish(event: Event) -> None:
     # The caller's instance may predate this transaction's other changes: publish the row.
     event = Event.objects.select_related("network").get(pk=event.pk)
     uri = event_uri(event)
-    last = OutboxActivity.objects.filter(network=event.network, object_uri=uri).order_by("-id")
-    last_type = last.values_list("type", flat=True).first()
+    last = (
+        OutboxActivity.objects.filter(network=event.network, object_uri=uri)
+        .order_by("-id")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    shared = last is not None and not last["object"].get("withdrawn")
     if event.visibility == Event.Visibility.FEDERATED:
-        kind = "Update" if last_type in ("Create", "Update") else "Create"
+        kind = "Create" if last is None else "Update"
         _publish(event.network, _new_activity(event.network, kind, event_object(event)), uri)
-    elif last_type in ("Create", "Update"):
-        _publish(
-            event.network,
-            _new_activity(event.network, "Delete", {"type": "Tombstone", "id": uri}),
-            uri,
-        )
+    elif shared:
+        # Kept to our network from now on: peers drop their copy, but no tombstone, so the
+        # event can be shared again later.
+        withdrawn = {
+            "type": "Event",
+            "id": uri,
+            "withdrawn": True,
+            "updated": timezone.now().isoformat(),
+        }
+        _publish(event.network, _new_activity(event.network, "Update", withdrawn), uri)
 
 
 # --- publishing registrations ---------------------------------------------------------
@@ -333,6 +342,12 @@ def event_receive(*, network: Network, peer: Peer, obj: dict[str, Any]) -> Event
         raise ActivityInvalid("The event's address is not under the sending network.")
     mirror = _newer(network, peer, uri, "Event", _time(obj.get("updated"), "updated"))
     if mirror is None:
+        return None
+    if obj.get("withdrawn"):
+        if mirror.event_id is not None:
+            Event.objects.filter(pk=mirror.event_id).delete()
+        mirror.event, mirror.version = None, _time(obj.get("updated"), "updated")
+        mirror.save()
         return None
     fields = _event_fields(obj)
     changes = _exceptions(obj)

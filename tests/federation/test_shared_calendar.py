@@ -115,14 +115,36 @@ def test_only_the_organiser_changes_a_mirrored_event(run, organiser, other_netwo
         core.event_cancel(event=copy, acting=theirs.user)
 
 
-def test_unsharing_leaves_a_tombstone_that_refuses_a_late_create(run, organiser, other_network):
+def test_unsharing_removes_the_copies_and_sharing_again_brings_them_back(
+    run, organiser, other_network
+):
     event = schedule(run, organiser)
-    create = OutboxActivity.objects.get(type="Create").payload
     run(core.event_update, event=event, acting=organiser.user, visibility="network")
     assert their_copy(other_network, event) is None
-    mirror = MirroredObject.objects.get(uri=calendar.event_uri(event))
-    assert mirror.deleted_at is not None
+    run(core.event_update, event=event, acting=organiser.user, title="Rouvert")
+    assert their_copy(other_network, event) is None
+    run(core.event_update, event=event, acting=organiser.user, visibility="federated")
+    assert their_copy(other_network, event).title == "Rouvert"
+    assert list(
+        OutboxActivity.objects.filter(object_uri=calendar.event_uri(event)).values_list(
+            "type", flat=True
+        )
+    ) == ["Create", "Update", "Update"]
+
+
+def test_a_delete_leaves_a_tombstone_that_refuses_a_late_create(run, organiser, other_network):
+    event = schedule(run, organiser)
+    create = OutboxActivity.objects.get(type="Create").payload
     peer = Peer.objects.get(network=other_network)
+    delete = {
+        **create,
+        "id": create["id"] + "-delete",
+        "type": "Delete",
+        "object": {"type": "Tombstone", "id": create["object"]["id"]},
+    }
+    assert receive(network=other_network, peer=peer, activity=delete) is True
+    assert their_copy(other_network, event) is None
+    assert MirroredObject.objects.get(uri=calendar.event_uri(event)).deleted_at is not None
     late = {**create, "id": create["id"] + "-late"}
     with pytest.raises(ActivityRefused) as refused:
         receive(network=other_network, peer=peer, activity=late)
@@ -296,7 +318,7 @@ def test_a_peer_that_missed_pushes_catches_up_by_pulling(
     events = [schedule(run, organiser, title=f"Atelier {n}") for n in range(3)]
     run(core.event_update, event=events[0], acting=organiser.user, visibility="network")
     peer = Peer.objects.get(network=other_network)
-    assert pull_peer(peer_id=peer.pk) == 4
+    assert pull_peer(peer_id=peer.pk) == 4  # three Creates, one withdrawal
     assert set(
         Event.objects.filter(network=other_network).values_list("title", flat=True)
     ) == {"Atelier 1", "Atelier 2"}
