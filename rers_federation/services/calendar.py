@@ -4,8 +4,8 @@ Publishing: our events with visibility "federated" go to every active peer as Cr
 Update activities carrying the whole event (its rule, exceptions and cancellation); when
 one stops being shared, an Update marks it withdrawn (peers drop their copy). A member's
 registration for a neighbour's event goes to the organiser as a Join (a Leave when given
-up); the organiser answers with an Update
-of the registration, each time its status changes.
+up); the organiser answers with an Update of the registration, each time its status
+changes.
 
 Applying: objects are upserted by address; a version older than the one held is ignored;
 a deleted address keeps a tombstone and is never brought back.
