@@ -7,3 +7,5 @@ from django.dispatch import Signal
 event_changed = Signal()
 # A registration was created or changed status. Keyword: registration.
 registration_changed = Signal()
+# A listing was created, edited, paused, reopened, closed or erased. Keyword: listing.
+listing_changed = Signal()

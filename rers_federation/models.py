@@ -254,6 +254,15 @@ class MirroredObject(models.Model):
         related_name="mirror",
         verbose_name=_("local copy"),
     )
+    # The local copy, for listings.
+    listing = models.OneToOneField(
+        "rers_core.Listing",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mirror",
+        verbose_name=_("local copy of the listing"),
+    )
 
     class Meta:
         verbose_name = _("mirrored object")

@@ -47,8 +47,14 @@ class Listing(Stateful, models.Model):
     network = models.ForeignKey(
         Network, on_delete=models.CASCADE, related_name="listings", verbose_name=_("network")
     )
+    # Empty for a neighbouring network's listing, mirrored here without its author.
     member = models.ForeignKey(
-        Member, on_delete=models.CASCADE, related_name="listings", verbose_name=_("member")
+        Member,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="listings",
+        verbose_name=_("member"),
     )
     direction = models.CharField(_("offer or request"), max_length=8, choices=Direction.choices)
     kind = models.CharField(_("kind of savoir"), max_length=12, choices=Kind.choices)
@@ -82,6 +88,11 @@ class Listing(Stateful, models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # A neighbouring network's listing, mirrored here anonymised: its address there, the
+    # network offering or requesting it, and how far away. Only that network changes it.
+    origin_uri = models.URLField(_("address at its network"), max_length=500, blank=True)
+    origin_name = models.CharField(_("network"), max_length=200, blank=True)
+    origin_distance_km = models.PositiveIntegerField(_("distance (km)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("listing")
@@ -93,6 +104,11 @@ class Listing(Stateful, models.Model):
                 condition=~Q(external_ref=""),
                 name="listing_unique_external_ref_per_network",
             ),
+            models.UniqueConstraint(
+                fields=["network", "origin_uri"],
+                condition=~Q(origin_uri=""),
+                name="listing_mirrored_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["network", "status", "direction"]),
@@ -101,6 +117,10 @@ class Listing(Stateful, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_mirrored(self) -> bool:
+        return bool(self.origin_uri)
 
     @property
     def modalities(self) -> list[str]:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from rers_core.errors import ValidationFailed
 from rers_core.models import Domain, Listing, Member, Network
 from rers_core.search import index_listings, text
+from rers_core.signals import listing_changed
 
 REQUIRED_COLUMNS = (
     "member_ref",
@@ -334,6 +335,8 @@ def listings_import(
         listing.save()
         touched.append(listing)
     index_listings(touched)
+    for listing in touched:
+        listing_changed.send(sender=Listing, listing=listing)
     return report
 
 

@@ -7,11 +7,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from rers_core.errors import DomainError, ValidationFailed
+from rers_core.errors import DomainError, NotAllowed, ValidationFailed
 from rers_core.models import Domain, Listing, Member
 from rers_core.search import index_listings
 from rers_core.selectors.networks import domain_for
 from rers_core.services._common import full_clean, require_can_act_for
+from rers_core.signals import listing_changed
 
 LISTING_EDITABLE_FIELDS = (
     "direction",
@@ -59,6 +60,15 @@ def _save(listing: Listing) -> None:
             field="external_ref",
         ) from exc
     index_listings([listing])
+    listing_changed.send(sender=Listing, listing=listing)
+
+
+def _require_ours(listing: Listing) -> None:
+    if listing.is_mirrored:
+        raise NotAllowed(
+            _("Only %(network)s, where this listing was posted, can change it.")
+            % {"network": listing.origin_name}
+        )
 
 
 @transaction.atomic
@@ -91,6 +101,7 @@ def listing_create(
 @transaction.atomic
 def listing_update(*, listing: Listing, acting, **fields: Any) -> Listing:
     """Edit an open or paused listing; a closed listing stays as it was."""
+    _require_ours(listing)
     require_can_act_for(acting, listing.member)
     listing = Listing.objects.select_for_update().select_related("network").get(pk=listing.pk)
     if listing.status == Listing.Status.CLOSED:
@@ -101,11 +112,13 @@ def listing_update(*, listing: Listing, acting, **fields: Any) -> Listing:
 
 
 def _move(listing: Listing, to: str, acting) -> Listing:
+    _require_ours(listing)
     require_can_act_for(acting, listing.member)
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     if listing.status != to:
         listing.transition(to)
         listing.save(update_fields=["status", "updated_at"])
+        listing_changed.send(sender=Listing, listing=listing)
     return listing
 
 

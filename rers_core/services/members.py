@@ -40,6 +40,7 @@ from rers_core.services._common import (
     require_coordinator,
     require_facilitator,
 )
+from rers_core.signals import listing_changed
 
 User = get_user_model()
 
@@ -312,6 +313,8 @@ def member_withdraw(*, member: Member, acting) -> Member:
     member.listings.exclude(status=Listing.Status.CLOSED).update(status=Listing.Status.CLOSED)
     member.listings.update(title="", description="", availability="", external_ref="")
     search.backend().remove(member.listings.values_list("pk", flat=True))
+    for listing in member.listings.all():
+        listing_changed.send(sender=Listing, listing=listing)
     _erase_connections_and_reviews(member)
 
     member.transition(Member.Status.WITHDRAWN)

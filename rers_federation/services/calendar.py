@@ -13,13 +13,11 @@ a deleted address keeps a tombstone and is never brought back.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from rers_core.errors import DomainError
@@ -27,23 +25,25 @@ from rers_core.models import ContactConsent, Event, EventException, Network, Reg
 from rers_core.recurrence import normalise_rule
 from rers_core.services import events as core_events
 from rers_federation import keys
-from rers_federation.models import MirroredObject, OutboxActivity, Peer
+from rers_federation.models import MirroredObject, Peer
+from rers_federation.services.objects import (
+    ActivityInvalid,
+    distance_km,
+    drop_copy,
+    last_published,
+    local_id,
+    new_activity,
+    newer_version,
+    parse_time,
+    publish_about,
+)
 
-ACTIVITY_CONTEXT = "https://www.w3.org/ns/activitystreams"
 REGISTRATION_STATUSES = {
     Registration.Status.CONFIRMED,
     Registration.Status.WAITLISTED,
     Registration.Status.REFUSED,
     Registration.Status.CANCELLED,
 }
-
-
-class ActivityInvalid(Exception):
-    """The activity cannot be applied as sent (400): retrying it would not help."""
-
-
-class ObjectGone(Exception):
-    """The object was deleted: a later Create or Update for it is refused (410)."""
 
 
 # --- addresses ------------------------------------------------------------------------
@@ -55,44 +55,6 @@ def event_uri(event: Event) -> str:
 
 def registration_uri(registration: Registration) -> str:
     return f"{keys.network_url(registration.event.network)}registrations/{registration.pk}"
-
-
-def _local_id(network: Network, uri: Any, kind: str) -> str | None:
-    prefix = f"{keys.network_url(network)}{kind}/"
-    if isinstance(uri, str) and uri.startswith(prefix):
-        return uri[len(prefix) :].strip("/") or None
-    return None
-
-
-def _new_activity(network: Network, kind: str, obj: dict[str, Any] | str) -> dict[str, Any]:
-    from rers_federation.services.peering import activity_id
-
-    return {
-        "@context": ACTIVITY_CONTEXT,
-        "id": activity_id(network),
-        "type": kind,
-        "actor": keys.network_url(network),
-        "object": obj,
-        "published": timezone.now().isoformat(),
-    }
-
-
-def _publish(
-    network: Network, activity: dict[str, Any], object_uri: str, recipient: Peer | None = None
-) -> None:
-    from rers_federation.services.delivery import publish
-
-    if recipient is None:
-        peers = None
-    else:  # a suspended peer finds it in our log once the peering resumes
-        peers = [recipient] if recipient.status == Peer.Status.ACTIVE else []
-    publish(
-        network=network,
-        activity=activity,
-        peers=peers,
-        object_uri=object_uri,
-        recipient=recipient,
-    )
 
 
 # --- publishing our events ------------------------------------------------------------
@@ -131,23 +93,18 @@ def event_object(event: Event) -> dict[str, Any]:
     }
 
 
-def event_publish(event: Event) -> None:
+def eventpublish_about(event: Event) -> None:
     """Tell the peers about a change to one of our events (called inside its transaction)."""
     if event.is_mirrored:
         return
     # The caller's instance may predate this transaction's other changes: publish the row.
     event = Event.objects.select_related("network").get(pk=event.pk)
     uri = event_uri(event)
-    last = (
-        OutboxActivity.objects.filter(network=event.network, object_uri=uri)
-        .order_by("-id")
-        .values_list("payload", flat=True)
-        .first()
-    )
+    last = last_published(event.network, uri)
     shared = last is not None and not last["object"].get("withdrawn")
     if event.visibility == Event.Visibility.FEDERATED:
         kind = "Create" if last is None else "Update"
-        _publish(event.network, _new_activity(event.network, kind, event_object(event)), uri)
+        publish_about(event.network, new_activity(event.network, kind, event_object(event)), uri)
     elif shared:
         # Kept to our network from now on: peers drop their copy, but no tombstone, so the
         # event can be shared again later.
@@ -157,7 +114,7 @@ def event_publish(event: Event) -> None:
             "withdrawn": True,
             "updated": timezone.now().isoformat(),
         }
-        _publish(event.network, _new_activity(event.network, "Update", withdrawn), uri)
+        publish_about(event.network, new_activity(event.network, "Update", withdrawn), uri)
 
 
 # --- publishing registrations ---------------------------------------------------------
@@ -176,7 +133,7 @@ def _shares_name_with_neighbours(registration: Registration) -> bool:
     ).exists()
 
 
-def registration_publish(registration: Registration) -> None:
+def registrationpublish_about(registration: Registration) -> None:
     """Send a registration's news to the other side (inside its transaction): our member's
     Join or Leave to the organiser, or our answer to a neighbour's participant."""
     event = registration.event
@@ -206,7 +163,7 @@ def registration_publish(registration: Registration) -> None:
         }
         if kind == "Join" and _shares_name_with_neighbours(registration):
             obj["name"] = registration.member.display_name
-        _publish(event.network, _new_activity(event.network, kind, obj), uri, peer)
+        publish_about(event.network, new_activity(event.network, kind, obj), uri, peer)
     elif registration.remote_uri:
         peer = Peer.objects.filter(
             network=event.network,
@@ -235,60 +192,26 @@ def _answer(
         "status": status,
         "updated": timezone.now().isoformat(),
     }
-    _publish(network, _new_activity(network, "Update", obj), uri, peer)
+    publish_about(network, new_activity(network, "Update", obj), uri, peer)
 
 
 def on_event_changed(sender, *, event: Event, **kwargs: Any) -> None:
-    event_publish(event)
+    eventpublish_about(event)
 
 
 def on_registration_changed(sender, *, registration: Registration, **kwargs: Any) -> None:
-    registration_publish(registration)
+    registrationpublish_about(registration)
 
 
 # --- applying what peers send ---------------------------------------------------------
-
-
-def _time(value: Any, field: str, *, required: bool = True) -> datetime | None:
-    if value in (None, "") and not required:
-        return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None or timezone.is_naive(parsed):
-        raise ActivityInvalid(f"“{field}” must be a date and time with its offset.")
-    return parsed
-
-
-def _newer(network: Network, peer: Peer, uri: str, kind: str, version: datetime):
-    """The mirror record of ``uri`` when ``version`` is newer than what we hold, else None."""
-    mirror = MirroredObject.objects.select_for_update().filter(network=network, uri=uri).first()
-    if mirror is not None and mirror.peer_id != peer.pk:
-        raise ActivityInvalid("This object belongs to another network.")
-    if mirror is not None and mirror.deleted_at is not None:
-        raise ObjectGone("This object was deleted.")
-    if mirror is not None and mirror.version >= version:
-        return None
-    return mirror or MirroredObject(network=network, peer=peer, uri=uri, type=kind)
-
-
-def distance_km(network: Network, peer: Peer) -> int | None:
-    """Great-circle distance between two networks' coordinates, when both are known."""
-    points = (network.latitude, network.longitude, peer.latitude, peer.longitude)
-    if any(value is None for value in points):
-        return None
-    lat1, lon1, lat2, lon2 = (math.radians(float(value)) for value in points)
-    a = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return round(2 * 6371 * math.asin(math.sqrt(a)))
 
 
 def _event_fields(obj: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(obj.get("name"), str) or not obj["name"].strip():
         raise ActivityInvalid("The event has no name.")
     starts_at, ends_at = (
-        _time(obj.get("startTime"), "startTime"),
-        _time(obj.get("endTime"), "endTime"),
+        parse_time(obj.get("startTime"), "startTime"),
+        parse_time(obj.get("endTime"), "endTime"),
     )
     if ends_at <= starts_at:
         raise ActivityInvalid("The event ends before it starts.")
@@ -309,7 +232,7 @@ def _event_fields(obj: dict[str, Any]) -> dict[str, Any]:
         "kind": kind if kind in Event.Kind.values else Event.Kind.OTHER,
         "capacity": capacity if isinstance(capacity, int) and capacity >= 0 else None,
         "registration_open": bool(obj.get("registrationOpen", True)),
-        "cancelled_at": _time(obj.get("cancelled"), "cancelled", required=False),
+        "cancelled_at": parse_time(obj.get("cancelled"), "cancelled", required=False),
         "co_organised": bool(obj.get("coOrganised")),
         "origin_timezone": str(obj.get("timeZone") or "")[:64],
     }
@@ -325,10 +248,10 @@ def _exceptions(obj: dict[str, Any]) -> list[EventException]:
             raise ActivityInvalid("Each exception must be an object.")
         changes.append(
             EventException(
-                original_start=_time(item.get("originalStart"), "originalStart"),
+                original_start=parse_time(item.get("originalStart"), "originalStart"),
                 cancelled=bool(item.get("cancelled")),
-                starts_at=_time(item.get("startTime"), "startTime", required=False),
-                ends_at=_time(item.get("endTime"), "endTime", required=False),
+                starts_at=parse_time(item.get("startTime"), "startTime", required=False),
+                ends_at=parse_time(item.get("endTime"), "endTime", required=False),
                 note=str(item.get("note") or "")[:300],
             )
         )
@@ -341,13 +264,12 @@ def event_receive(*, network: Network, peer: Peer, obj: dict[str, Any]) -> Event
     uri = obj.get("id")
     if not isinstance(uri, str) or not uri.startswith(peer.document_url):
         raise ActivityInvalid("The event's address is not under the sending network.")
-    mirror = _newer(network, peer, uri, "Event", _time(obj.get("updated"), "updated"))
+    mirror = newer_version(network, peer, uri, "Event", parse_time(obj.get("updated"), "updated"))
     if mirror is None:
         return None
     if obj.get("withdrawn"):
-        if mirror.event_id is not None:
-            Event.objects.filter(pk=mirror.event_id).delete()
-        mirror.event, mirror.version = None, _time(obj.get("updated"), "updated")
+        drop_copy(mirror)
+        mirror.version = parse_time(obj.get("updated"), "updated")
         mirror.save()
         return None
     fields = _event_fields(obj)
@@ -363,29 +285,9 @@ def event_receive(*, network: Network, peer: Peer, obj: dict[str, Any]) -> Event
     for change in changes:
         change.event = event
     EventException.objects.bulk_create(changes)
-    mirror.event, mirror.version = event, _time(obj.get("updated"), "updated")
+    mirror.event, mirror.version = event, parse_time(obj.get("updated"), "updated")
     mirror.save()
     return event
-
-
-@transaction.atomic
-def object_delete(*, network: Network, peer: Peer, obj: Any, published: Any) -> None:
-    """A neighbour deleted an object: drop our copy and keep a tombstone."""
-    uri = obj.get("id") if isinstance(obj, dict) else obj
-    if not isinstance(uri, str) or not uri.startswith(peer.document_url):
-        raise ActivityInvalid("The deleted address is not under the sending network.")
-    mirror = MirroredObject.objects.select_for_update().filter(network=network, uri=uri).first()
-    if mirror is not None and mirror.peer_id != peer.pk:
-        raise ActivityInvalid("This object belongs to another network.")
-    if mirror is not None and mirror.deleted_at is not None:
-        return
-    mirror = mirror or MirroredObject(network=network, peer=peer, uri=uri, type="Event")
-    if mirror.event_id is not None:
-        Event.objects.filter(pk=mirror.event_id).delete()
-    mirror.event = None
-    mirror.deleted_at = timezone.now()
-    mirror.version = _time(published, "published", required=False) or mirror.deleted_at
-    mirror.save()
 
 
 def _registration_fields(obj: Any) -> tuple[str, str, datetime]:
@@ -394,7 +296,7 @@ def _registration_fields(obj: Any) -> tuple[str, str, datetime]:
     uri, event = obj.get("id"), obj.get("event")
     if not isinstance(uri, str) or not isinstance(event, str):
         raise ActivityInvalid("A registration needs “id” and “event”.")
-    return uri, event, _time(obj.get("occurrence"), "occurrence")
+    return uri, event, parse_time(obj.get("occurrence"), "occurrence")
 
 
 @transaction.atomic
@@ -403,7 +305,7 @@ def join_receive(*, network: Network, peer: Peer, obj: Any) -> None:
     uri, event_address, occurrence = _registration_fields(obj)
     if not uri.startswith(peer.document_url):
         raise ActivityInvalid("The registration's address is not under the sending network.")
-    uid = _local_id(network, event_address, "events")
+    uid = local_id(network, event_address, "events")
     event = Event.objects.filter(network=network, uid=uid, origin_uri="").first() if uid else None
     if event is None:
         _answer(network, peer, uri, event_address, occurrence, Registration.Status.REFUSED)
@@ -423,7 +325,7 @@ def join_receive(*, network: Network, peer: Peer, obj: Any) -> None:
 def leave_receive(*, network: Network, peer: Peer, obj: Any) -> None:
     """A neighbour's member gave their seat up."""
     uri, event_address, _occurrence = _registration_fields(obj)
-    uid = _local_id(network, event_address, "events")
+    uid = local_id(network, event_address, "events")
     event = Event.objects.filter(network=network, uid=uid, origin_uri="").first() if uid else None
     registration = (
         Registration.objects.filter(event=event, remote_uri=uri).first() if event else None
@@ -440,7 +342,7 @@ def answer_receive(*, network: Network, peer: Peer, obj: Any) -> None:
     status = obj.get("status")
     if status not in REGISTRATION_STATUSES:
         raise ActivityInvalid("Unknown registration status.")
-    pk = _local_id(network, uri, "registrations")
+    pk = local_id(network, uri, "registrations")
     registration = (
         Registration.objects.select_related("event")
         .filter(pk=pk, event__network=network, event__origin_uri=event_address)
@@ -450,33 +352,13 @@ def answer_receive(*, network: Network, peer: Peer, obj: Any) -> None:
     )
     if registration is None or _origin_peer(registration.event) != peer:
         return
-    mirror = _newer(network, peer, uri, "Registration", _time(obj.get("updated"), "updated"))
+    mirror = newer_version(
+        network, peer, uri, "Registration", parse_time(obj.get("updated"), "updated")
+    )
     if mirror is None:
         return
-    mirror.version = _time(obj.get("updated"), "updated")
+    mirror.version = parse_time(obj.get("updated"), "updated")
     mirror.save()
     if registration.occurrence_start != occurrence:  # the organiser moved the sitting
         Registration.objects.filter(pk=registration.pk).update(occurrence_start=occurrence)
     core_events.registration_answer(registration=registration, status=status)
-
-
-# --- ending a peering -----------------------------------------------------------------
-
-
-def peer_forget(peer: Peer) -> None:
-    """Remove everything mirrored from a peer whose peering ended: its events (with our
-    members' registrations for them), its participants at our events (freeing their seats
-    for the waiting list), what we received from it, and our place in its log — so that a
-    new peering starts from a clean slate."""
-    Event.objects.filter(mirror__peer=peer).delete()
-    remote = Registration.objects.filter(
-        event__network=peer.network, remote_network_uri=peer.document_url
-    )
-    for registration in remote.filter(status__in=Registration.ACTIVE):
-        core_events.remote_registration_withdraw(
-            event=registration.event, remote_uri=registration.remote_uri
-        )
-    remote.delete()
-    peer.mirrored_objects.all().delete()
-    peer.inbox_activities.all().delete()
-    Peer.objects.filter(pk=peer.pk).update(pull_cursor="", last_pull_at=None, last_pull_error="")

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from rers_core.models import Network
 from rers_federation.documents import DocumentInvalid
 from rers_federation.models import InboxActivity, Peer
-from rers_federation.services import calendar, peering
+from rers_federation.services import calendar, catalogue, objects, peering
 
 # Types an active peer may send; the peering handshake is handled before this.
 OBJECT_TYPES = {"Create", "Update", "Delete", "Join", "Leave"}
@@ -34,6 +34,8 @@ def _apply(network: Network, peer: Peer, activity: dict[str, Any]) -> None:
         peering.receive_answer(peer=peer, activity=activity)
     elif kind == "Undo":
         peering.receive_undo(peer=peer, activity=activity)
+    elif kind in ("Create", "Update") and object_type == "Listing":
+        catalogue.listing_receive(network=network, peer=peer, obj=obj)
     elif kind in ("Create", "Update") and object_type == "Event":
         calendar.event_receive(network=network, peer=peer, obj=obj)
     elif kind == "Update" and object_type == "Registration":
@@ -41,7 +43,7 @@ def _apply(network: Network, peer: Peer, activity: dict[str, Any]) -> None:
     elif kind == "Update":
         peering.receive_update(peer=peer, activity=activity)
     elif kind == "Delete":
-        calendar.object_delete(
+        objects.object_delete(
             network=network, peer=peer, obj=obj, published=activity.get("published")
         )
     elif kind == "Join":
@@ -49,7 +51,7 @@ def _apply(network: Network, peer: Peer, activity: dict[str, Any]) -> None:
     elif kind == "Leave":
         calendar.leave_receive(network=network, peer=peer, obj=obj)
     else:
-        raise calendar.ActivityInvalid(f"Activities of type {kind} are not applied here.")
+        raise objects.ActivityInvalid(f"Activities of type {kind} are not applied here.")
 
 
 def receive(*, network: Network, peer: Peer, activity: dict[str, Any]) -> bool:
@@ -69,8 +71,8 @@ def receive(*, network: Network, peer: Peer, activity: dict[str, Any]) -> bool:
             except IntegrityError:
                 return False
             _apply(network, peer, activity)
-    except (calendar.ActivityInvalid, DocumentInvalid) as exc:
+    except (objects.ActivityInvalid, DocumentInvalid) as exc:
         raise ActivityRefused(400, "malformed", str(exc)) from exc
-    except calendar.ObjectGone as exc:
+    except objects.ObjectGone as exc:
         raise ActivityRefused(410, "gone", str(exc)) from exc
     return True

@@ -16,7 +16,7 @@ from rers_core.services._common import require_coordinator
 from rers_federation import keys
 from rers_federation.documents import DocumentInvalid, network_document, verify_document
 from rers_federation.models import Peer
-from rers_federation.services.calendar import peer_forget
+from rers_federation.services.objects import peer_forget
 from rers_federation.signing import fingerprint, public_key_from_text
 from rers_federation.transport import TransportError, transport
 
