@@ -59,6 +59,14 @@ def _open_listing(listing: Listing | None, direction: str, network_id: int | Non
         )
     if listing.status != Listing.Status.OPEN:
         raise DomainError(_("“%s” is no longer open.") % listing.title)
+    if listing.is_mirrored:
+        raise DomainError(
+            _(
+                "“%(title)s” belongs to %(network)s, a neighbouring network: "
+                "connections across networks are not open yet."
+            )
+            % {"title": listing.title, "network": listing.origin_name}
+        )
     if network_id is not None and listing.network_id != network_id:
         raise DomainError(_("Both listings must belong to the same network."))
 
