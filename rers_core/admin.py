@@ -637,7 +637,14 @@ class ListingAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         # Erased listings of withdrawn members only count; there is nothing left to manage.
-        return super().get_queryset(request).exclude(member__status=Member.Status.WITHDRAWN)
+        # Neighbouring networks' listings mirrored here are theirs to manage (the portal
+        # shows them to browse).
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(member__status=Member.Status.WITHDRAWN)
+            .filter(origin_uri="")
+        )
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status == Listing.Status.CLOSED:

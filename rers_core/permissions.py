@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from rers_core.models import Member, Network, Registration
+from rers_core.models import Listing, Member, Network, Registration
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -61,6 +61,12 @@ def can_act_for(user: User | None, member: Member) -> bool:
     if member.user_id is not None and member.user_id == user.pk:
         return True
     return is_facilitator(user, member.network_id)
+
+
+def can_change_listing(user: User | None, listing: Listing) -> bool:
+    """Whoever may act for the listing's author; nobody here for a neighbouring network's
+    listing mirrored here (it has no author here, and only its network changes it)."""
+    return not listing.is_mirrored and can_act_for(user, listing.member)
 
 
 def can_act_for_registration(user: User | None, registration: Registration) -> bool:

@@ -15,16 +15,28 @@ from drf_spectacular.utils import extend_schema_field
 
 from rers_core.api.serializers import MAX_ID
 from rers_core.models import Listing, Member
-from rers_core.selectors.listings import listing_text_filter
+from rers_core.selectors.listings import (
+    MAX_RADIUS_KM,
+    Scope,
+    listing_text_filter,
+    listings_from,
+    listings_within,
+)
 
 MAX_QUERY_TEXT = 200
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """An integer id (NumberFilter accepts decimals such as ``1.5`` or ``1e400``)."""
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (NumberFilter accepts decimals such as ``1.5`` or ``1e400``).
+
+    The schema reads its type from the hint of the filter's method, if any."""
 
     field_class = forms.IntegerField
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(IntegerFilter):
+    """An integer id."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("min_value", 1)
@@ -45,6 +57,23 @@ class ListingFilter(django_filters.FilterSet):
         field_name="member_id",
         label=_("Member id (facilitators: one person's listings; others see what they may)"),
     )
+    scope = django_filters.ChoiceFilter(
+        choices=Scope.choices,
+        method="filter_scope",
+        label=_(
+            "here (default): this network's own listings; neighbours: those of the "
+            "neighbouring networks mirrored here; all: both."
+        ),
+    )
+    within_km = IntegerFilter(
+        method="filter_within",
+        min_value=0,
+        max_value=MAX_RADIUS_KM,
+        label=_(
+            "Neighbouring networks' listings at most this many km away (those of unknown "
+            "distance are left out); this network's own are at 0 km."
+        ),
+    )
     q = django_filters.CharFilter(
         method="filter_text",
         max_length=MAX_QUERY_TEXT,
@@ -54,6 +83,21 @@ class ListingFilter(django_filters.FilterSet):
     class Meta:
         model = Listing
         fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs) -> None:
+        # Neighbours' listings are shown when asked for: without ``scope``, ours only.
+        if data is not None and not data.get("scope"):
+            data = data.copy()
+            data["scope"] = Scope.HERE
+        super().__init__(data, *args, **kwargs)
+
+    def filter_scope(self, queryset: QuerySet[Listing], name: str, value: str) -> QuerySet[Listing]:
+        return listings_from(queryset, value)
+
+    def filter_within(
+        self, queryset: QuerySet[Listing], name: str, value: int
+    ) -> QuerySet[Listing]:
+        return listings_within(queryset, value)
 
     def filter_text(self, queryset: QuerySet[Listing], name: str, value: str) -> QuerySet[Listing]:
         return listing_text_filter(queryset, value)

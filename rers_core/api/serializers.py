@@ -387,11 +387,22 @@ class MemberRefSerializer(TranslatedModelSerializer):
 
 
 class ListingSerializer(TranslatedModelSerializer):
-    """An offer or a request. Never carries anyone's contact details."""
+    """An offer or a request. Never carries anyone's contact details.
+
+    A neighbouring network's listing mirrored here (``is_mirrored``) is anonymised: no
+    ``member``, no availability; ``origin_name`` and ``origin_distance_km`` say whose it is
+    and how far. Only its network changes it, and connections do not cross networks yet."""
 
     domain = DomainRefSerializer(read_only=True)
-    member = MemberRefSerializer(read_only=True)
+    member = MemberRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Its author; null for a neighbouring network's listing."),
+    )
     is_mine = serializers.SerializerMethodField()
+    is_mirrored = serializers.BooleanField(
+        read_only=True, help_text=_("A neighbouring network's listing, mirrored here.")
+    )
 
     class Meta:
         model = Listing
@@ -413,12 +424,30 @@ class ListingSerializer(TranslatedModelSerializer):
             "updated_at",
             "member",
             "is_mine",
+            "is_mirrored",
+            "origin_name",
+            "origin_distance_km",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "origin_name": {
+                "help_text": _("The neighbouring network offering or requesting it; empty here.")
+            },
+            "origin_distance_km": {
+                "help_text": _(
+                    "How far that network is, in km; null if unknown, and for this "
+                    "network's own listings."
+                )
+            },
+        }
 
     def get_is_mine(self, listing: Listing) -> bool:
         user = self.context["request"].user
-        return user.is_authenticated and listing.member.user_id == user.pk
+        return (
+            user.is_authenticated
+            and listing.member is not None
+            and listing.member.user_id == user.pk
+        )
 
 
 class ListingUpdateSerializer(serializers.Serializer):

@@ -657,7 +657,10 @@ class ListingListView(ListModelMixin, NetworkView):
         summary=gettext_lazy("Offers and requests of the network"),
         description=gettext_lazy(
             "Members see the open listings of their network and all of their own; visitors "
-            "only their own; facilitators every listing of the network. Never contact details."
+            "only their own; facilitators every listing of the network. Never contact details. "
+            "With `scope=neighbours` or `scope=all`, the listings of neighbouring networks "
+            "mirrored here too (`is_mirrored`, anonymised: no `member`), optionally within "
+            "`within_km` km."
         ),
     )
     def get(self, request: Request, slug: str) -> Response:

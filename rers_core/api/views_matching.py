@@ -91,15 +91,25 @@ class ListingSuggestionsView(QueryMixin, MatchingView):
     @extend_schema(
         summary=gettext_lazy("Offers that may answer a request (its author or a facilitator)"),
         description=gettext_lazy(
-            "Open offers of the network, best first, with a score (higher is better); offers "
+            "Open offers of the network and of its neighbours, best first, with a score "
+            "(higher is better; a neighbour's offer loses a little with distance); offers "
             "already put in contact with this request are left out. A closed or paused "
-            "request has no suggestions."
+            "request has no suggestions. A neighbour's offer (`is_mirrored`) cannot be "
+            "proposed as a connection yet: a facilitator can help put people in contact."
         ),
         parameters=[sm.SuggestionQuerySerializer],
         responses={200: sm.SuggestionSerializer(many=True), **errors(400, *READ_ERRORS)},
     )
     def get(self, request: Request, slug: str, listing_id: int) -> Response:
         listing = listing_get(self.network, request.user, listing_id)
+        if listing.is_mirrored:
+            raise NotAllowed(
+                _(
+                    "“%(title)s” belongs to %(network)s, a neighbouring network: suggestions "
+                    "are made there."
+                )
+                % {"title": listing.title, "network": listing.origin_name}
+            )
         if not permissions.can_act_for(request.user, listing.member):
             raise NotAllowed(
                 _("Only the author of the request, or a facilitator, sees its suggestions.")
@@ -120,7 +130,8 @@ class SuggestedConnectionsView(QueryMixin, MatchingView):
         summary=gettext_lazy("Open requests with the offers that may answer them (facilitators)"),
         description=gettext_lazy(
             "Oldest requests first; requests with no suggestion are in `unmet-requests/`. "
-            "`limit` is the number of offers per request."
+            "`limit` is the number of offers per request. Offers of neighbouring networks "
+            "(`is_mirrored`) are suggested too, but cannot be proposed as connections yet."
         ),
         parameters=[sm.SuggestionQuerySerializer],
         responses={200: sm.SuggestedConnectionSerializer(many=True), **errors(400, 403, 404)},

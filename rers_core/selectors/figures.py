@@ -87,7 +87,8 @@ def figures_series(
     are still open and answered by no offer today: the past cannot be re-matched.
     """
     tz = zoneinfo.ZoneInfo(network.timezone)
-    listings = Listing.objects.filter(network=network)
+    # Neighbours' listings mirrored here are theirs: they count at their own network.
+    listings = Listing.objects.filter(network=network, origin_uri="")
     counters = {
         "new_members": _counts(
             Member.objects.filter(network=network), "joined_at", tz, first, last

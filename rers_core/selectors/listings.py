@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rers_core import permissions
 from rers_core.errors import NotFound
@@ -14,7 +16,8 @@ def listing_list(network: Network, user) -> QuerySet[Listing]:
 
     Members see the open listings of their network and all of their own; facilitators see
     every listing of the network; anyone else sees nothing. Withdrawn members' listings
-    are never shown.
+    are never shown. Neighbouring networks' listings mirrored here (no member) are among
+    the network's: narrow with :func:`listings_from`.
     """
     base = Listing.objects.filter(network=network).select_related("member", "domain", "network")
     base = base.exclude(member__status=Member.Status.WITHDRAWN)
@@ -25,6 +28,34 @@ def listing_list(network: Network, user) -> QuerySet[Listing]:
         return base.filter(member=own) if own is not None else base.none()
     own = permissions.membership(user, network)
     return base.filter(Q(status=Listing.Status.OPEN) | Q(member=own))
+
+
+class Scope(models.TextChoices):
+    """Whose listings a search covers (``scope=`` in addresses)."""
+
+    HERE = "here", gettext_lazy("my network")
+    NEIGHBOURS = "neighbours", gettext_lazy("neighbouring networks")
+    ALL = "all", gettext_lazy("my network and neighbouring networks")
+
+
+# No two places on Earth are further apart (half its circumference, rounded up): a larger
+# radius is a typing error.
+MAX_RADIUS_KM = 20100
+
+
+def listings_from(qs: QuerySet[Listing], scope: str) -> QuerySet[Listing]:
+    """Our own listings, those of neighbouring networks mirrored here, or both."""
+    if scope == Scope.HERE:
+        return qs.filter(origin_uri="")
+    if scope == Scope.NEIGHBOURS:
+        return qs.exclude(origin_uri="")
+    return qs
+
+
+def listings_within(qs: QuerySet[Listing], km: int) -> QuerySet[Listing]:
+    """Listings at most ``km`` away: ours (distance 0) and neighbours' that close; a
+    neighbour's listing whose distance is unknown may be further, so it is left out."""
+    return qs.filter(Q(origin_uri="") | Q(origin_distance_km__lte=km))
 
 
 def listing_get(network: Network, user, listing_id: int | str) -> Listing:

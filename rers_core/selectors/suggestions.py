@@ -23,7 +23,9 @@ class Suggestion:
 def listing_document(listing: Listing, table: text.SynonymTable | None = None) -> matching.Document:
     return matching.document(
         key=listing.pk,
-        owner=listing.member_id,
+        # A neighbour's listing has no author here: its address stands for one, so that it
+        # is never taken for the requester's own.
+        owner=listing.origin_uri if listing.is_mirrored else listing.member_id,
         title=listing.title,
         description=listing.description,
         domain=listing.domain.slug,
@@ -31,24 +33,34 @@ def listing_document(listing: Listing, table: text.SynonymTable | None = None) -
         modalities=listing.modalities,
         setting=listing.setting,
         created_at=listing.created_at,
+        distance_km=listing.origin_distance_km if listing.is_mirrored else 0,
         table=table,
     )
 
 
-def _open(network: Network, direction: str):
-    return (
+def _open(network: Network, direction: str, *, neighbours: bool = False):
+    """Open listings of the network; with ``neighbours``, those of neighbouring networks
+    mirrored here too."""
+    listings = (
         Listing.objects.filter(network=network, direction=direction, status=Listing.Status.OPEN)
         .exclude(member__status=Member.Status.WITHDRAWN)
         .select_related("domain", "member")
     )
+    return listings if neighbours else listings.filter(origin_uri="")
 
 
 class NetworkMatcher:
-    """The open offers of one network, indexed once, asked for many requests."""
+    """The open offers of one network, indexed once, asked for many requests.
 
-    def __init__(self, network: Network) -> None:
+    With ``neighbours`` (the default), the offers of neighbouring networks mirrored here are
+    ranked with ours, a little lower the further away they are (see ``search.matching``).
+    """
+
+    def __init__(self, network: Network, *, neighbours: bool = True) -> None:
         self.table = text.synonym_table()
-        self.offers = {o.pk: o for o in _open(network, Listing.Direction.OFFER)}
+        self.offers = {
+            o.pk: o for o in _open(network, Listing.Direction.OFFER, neighbours=neighbours)
+        }
         self.index = matching.OfferIndex(
             listing_document(o, self.table) for o in self.offers.values()
         )
@@ -83,8 +95,13 @@ def excluded_offers(request: Listing) -> set[int]:
 
 
 def suggestions_for_request(request: Listing, *, limit: int | None = None) -> list[Suggestion]:
-    """Open offers of the request's network that may answer it, best first."""
-    if request.direction != Listing.Direction.REQUEST or request.status != Listing.Status.OPEN:
+    """Open offers of the request's network and of its neighbours that may answer one of
+    its own open requests, best first."""
+    if (
+        request.direction != Listing.Direction.REQUEST
+        or request.status != Listing.Status.OPEN
+        or request.is_mirrored
+    ):
         return []
     return NetworkMatcher(request.network).suggest(
         request, limit=limit, exclude=excluded_offers(request)
@@ -106,7 +123,8 @@ def _excluded_by_request(network: Network) -> dict[int, set[int]]:
 def suggested_connections(
     network: Network, *, limit: int | None = None
 ) -> list[tuple[Listing, list[Suggestion]]]:
-    """For facilitators: each open request of the network with its best offers."""
+    """For facilitators: each open request of the network (its own, not its neighbours')
+    with its best offers, its neighbours' included."""
     matcher = NetworkMatcher(network)
     excluded = _excluded_by_request(network)
     requests = _open(network, Listing.Direction.REQUEST).order_by("created_at", "id")
@@ -142,10 +160,13 @@ UNMET_ORDERINGS = {
 
 
 def unmet_requests(network: Network, *, order: str = "age") -> list[UnmetRequest]:
-    """Open requests no offer of the network answers above the suggestion threshold."""
+    """Open requests of the network that none of its own offers answers above the
+    suggestion threshold: a neighbour's offer may be suggested, but until connections cross
+    networks the request still waits for an answer here (and neighbours' requests are
+    theirs to report)."""
     if order not in UNMET_ORDERINGS:
         order = "age"
-    matcher = NetworkMatcher(network)
+    matcher = NetworkMatcher(network, neighbours=False)
     now = timezone.now()
     unmet = []
     for request in _open(network, Listing.Direction.REQUEST):

@@ -234,7 +234,7 @@ def _check_existing(network: Network, rows: list[_Row]) -> list[str]:
     a listing's lifecycle refuses (a closed listing stays closed and unchanged)."""
     errors = []
     members = Member.objects.filter(network=network).exclude(status=Member.Status.WITHDRAWN)
-    listings = Listing.objects.filter(network=network)
+    listings = Listing.objects.filter(network=network, origin_uri="")
     for row in rows:
         v = row.values
         problems = []
@@ -296,7 +296,7 @@ def listings_import(
 
     domains = {d.slug: d for d in network.domains.all()}
     members = Member.objects.filter(network=network).exclude(status=Member.Status.WITHDRAWN)
-    listings = Listing.objects.filter(network=network)
+    listings = Listing.objects.filter(network=network, origin_uri="")
     touched: list[Listing] = []
     for row in valid:
         v = row.values
@@ -344,7 +344,7 @@ def listings_export_rows(network: Network) -> Iterable[dict[str, str]]:
     """Rows of the import format (with the optional columns) for every listing of the
     network whose author has not withdrawn."""
     qs = (
-        Listing.objects.filter(network=network)
+        Listing.objects.filter(network=network, origin_uri="")
         .exclude(member__status=Member.Status.WITHDRAWN)
         .select_related("member", "domain")
         .order_by("pk")

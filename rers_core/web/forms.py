@@ -35,6 +35,7 @@ from rers_core.models import (
     Resource,
     Testimony,
 )
+from rers_core.selectors.listings import MAX_RADIUS_KM, Scope
 from rers_core.selectors.networks import domain_list
 from rers_core.services.members import user_for_email
 
@@ -482,7 +483,8 @@ class ListingForm(PortalForm):
 
 
 class ListingFilterForm(PortalForm):
-    """GET filters of the browse page; invalid values are ignored, never an error page."""
+    """GET filters of the browse page; invalid values are shown as errors on the form and
+    ignored, never an error page."""
 
     direction = forms.ChoiceField(
         label=_("Offers or requests"),
@@ -501,6 +503,17 @@ class ListingFilterForm(PortalForm):
         empty_label=_("All domains"),
     )
     q = forms.CharField(label=_("Words"), required=False, max_length=200)
+    scope = forms.ChoiceField(label=_("Networks"), required=False, choices=Scope.choices)
+    within_km = forms.IntegerField(
+        label=_("Distance (km)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_RADIUS_KM,
+        help_text=_(
+            "Neighbouring networks' listings at most this many kilometres away; those whose "
+            "distance is unknown are left out."
+        ),
+    )
 
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,17 +1,33 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from rers_core.errors import DomainError
 from rers_core.models import Listing
 from rers_core.selectors.networks import network_get
-from rers_core.selectors.suggestions import suggested_connections
+from rers_core.selectors.suggestions import Suggestion, suggested_connections
 
 
 def _ref(listing: Listing) -> str | int:
     return listing.external_ref or listing.pk
+
+
+def _row(network: str, request: Listing, suggestion: Suggestion) -> dict[str, Any]:
+    offer = suggestion.offer
+    row = {
+        "request": _ref(request),
+        "offer": _ref(offer),
+        "score": suggestion.score,
+        "network": network,
+    }
+    if offer.is_mirrored:
+        # A neighbouring network's offer, which cannot be proposed as a connection yet.
+        row["offer_network"] = offer.origin_name
+        row["offer_distance_km"] = offer.origin_distance_km
+    return row
 
 
 class Command(BaseCommand):
@@ -30,12 +46,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         rows = [
-            {
-                "request": _ref(request),
-                "offer": _ref(suggestion.offer),
-                "score": suggestion.score,
-                "network": target.slug,
-            }
+            _row(target.slug, request, suggestion)
             for request, found in suggested_connections(target, limit=limit)
             for suggestion in found
         ]

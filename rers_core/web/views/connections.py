@@ -86,8 +86,18 @@ def listing_matching_context(request: HttpRequest, network: Network, listing: Li
     """What a listing's page offers for connections (used by ``listing_detail``).
 
     On a request: its owner and the facilitators see the offers that may answer it; another
-    member can say "I can help". On someone else's offer: "Ask to be put in contact".
+    member can say "I can help". On someone else's offer: "Ask to be put in contact". On a
+    neighbouring network's listing, nothing: there is no author here to ask, and connections
+    do not cross networks yet (the page says who can help instead).
     """
+    if listing.is_mirrored:
+        return {
+            "suggestions": [],
+            "show_suggestions": False,
+            "ask_form": None,
+            "help_form": None,
+            "listing_connections": [],
+        }
     viewer = permissions.membership(request.user, network)
     is_own = viewer is not None and listing.member_id == viewer.pk
     is_facilitator = viewer is not None and viewer.is_facilitator

@@ -23,7 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rers_core import permissions
 from rers_core.errors import DomainError
 from rers_core.models import Listing, Member, Network
-from rers_core.selectors.listings import listing_get, listing_list, listing_text_filter
+from rers_core.selectors.listings import (
+    Scope,
+    listing_get,
+    listing_list,
+    listing_text_filter,
+    listings_from,
+    listings_within,
+)
 from rers_core.services.listings import (
     listing_close,
     listing_create,
@@ -66,6 +73,9 @@ def listing_browse(request: HttpRequest, slug: str) -> HttpResponse:
     form = ListingFilterForm(request.GET or None, network=network)
     filters = form.filters() if form.is_bound else {}
     qs = listing_list(network, request.user).filter(status=Listing.Status.OPEN)
+    qs = listings_from(qs, filters.get("scope", Scope.HERE))
+    if "within_km" in filters:
+        qs = listings_within(qs, filters["within_km"])
     for name in ("direction", "kind", "domain"):
         if name in filters:
             qs = qs.filter(**{name: filters[name]})
@@ -96,7 +106,7 @@ def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
         "rers_core/listing_detail.html",
         {
             "listing": listing,
-            "can_edit": permissions.can_act_for(request.user, listing.member),
+            "can_edit": permissions.can_change_listing(request.user, listing),
             "next": request.get_full_path(),
             # Suggestions, "ask to be put in contact", "I can help" (see views.connections).
             **listing_matching_context(request, network, listing),
@@ -137,7 +147,7 @@ def _owned_listing(request: HttpRequest, slug: str, listing_id: int) -> tuple[Ne
     """A listing of this network the request user may change (their own, or as facilitator)."""
     network = get_network(slug)
     listing = listing_get(network, request.user, listing_id)
-    if not permissions.can_act_for(request.user, listing.member):
+    if not permissions.can_change_listing(request.user, listing):
         raise PermissionDenied(_("You can only change your own listings."))
     return network, listing
 
