@@ -25,7 +25,7 @@ from rers_core.models import ContactConsent, Event, EventException, Network, Reg
 from rers_core.recurrence import normalise_rule
 from rers_core.services import events as core_events
 from rers_federation import keys
-from rers_federation.models import MirroredObject, Peer
+from rers_federation.models import InboxActivity, MirroredObject, OutboxActivity, Peer
 from rers_federation.services.objects import (
     ActivityInvalid,
     distance_km,
@@ -163,6 +163,8 @@ def registrationpublish_about(registration: Registration) -> None:
         }
         if kind == "Join" and _shares_name_with_neighbours(registration):
             obj["name"] = registration.member.display_name
+        if kind == "Leave":
+            _forget_name(OutboxActivity.objects.filter(network=event.network, object_uri=uri))
         publish_about(event.network, new_activity(event.network, kind, obj), uri, peer)
     elif registration.remote_uri:
         peer = Peer.objects.filter(
@@ -330,9 +332,21 @@ def leave_receive(*, network: Network, peer: Peer, obj: Any) -> None:
     registration = (
         Registration.objects.filter(event=event, remote_uri=uri).first() if event else None
     )
+    _forget_name(InboxActivity.objects.filter(network=network, peer=peer, payload__object__id=uri))
     if registration is None or registration.remote_network_uri != peer.document_url:
         return
     core_events.remote_registration_withdraw(event=event, remote_uri=uri)
+
+
+def _forget_name(activities) -> None:
+    """Once a seat is given up, the name a Join carried is no longer needed: erase it from
+    the stored copies of the activity (our log, or what we received)."""
+    for record in activities.filter(type="Join"):
+        obj = record.payload.get("object")
+        if isinstance(obj, dict) and "name" in obj:
+            without = {key: value for key, value in obj.items() if key != "name"}
+            record.payload = {**record.payload, "object": without}
+            record.save(update_fields=["payload"])
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Shared calendars and cross-network registrations between two networks of the test site,
 the requests going through the in-process transport (real inbox, real signatures)."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -440,3 +441,6 @@ def test_a_neighbour_who_withdraws_frees_the_seat_and_their_name_is_forgotten(
     run(member_withdraw, member=neighbour, acting=neighbour.user)
     remote = Registration.objects.get(event=event)
     assert (remote.status, remote.remote_name) == (Registration.Status.CANCELLED, "")
+    # Neither the Join we received nor the one in their log still carries the name.
+    assert "Nadia" not in json.dumps(list(InboxActivity.objects.values_list("payload", flat=True)))
+    assert "Nadia" not in json.dumps(list(OutboxActivity.objects.values_list("payload", flat=True)))
