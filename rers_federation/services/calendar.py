@@ -283,7 +283,8 @@ def event_receive(*, network: Network, peer: Peer, obj: dict[str, Any]) -> Event
     event.origin_name = peer.name
     event.origin_distance_km = distance_km(network, peer)
     event.save()
-    EventException.objects.filter(event=event).delete()
+    if mirror.event_id is not None:
+        EventException.objects.filter(event=event).delete()
     for change in changes:
         change.event = event
     EventException.objects.bulk_create(changes)

@@ -130,7 +130,11 @@ def attempt(*, delivery_id: int, now: datetime | None = None) -> str | None:
 
 @transaction.atomic
 def _record(delivery_id: int, status: int | None, error: str, now: datetime) -> str:
-    delivery = Delivery.objects.select_for_update().select_related("activity").get(pk=delivery_id)
+    delivery = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("activity")
+        .get(pk=delivery_id)
+    )
     peer = Peer.objects.select_for_update().get(pk=delivery.peer_id)
     delivery.last_status, delivery.last_error, delivery.sending_since = status, error, None
     if status is not None and 200 <= status < 300:

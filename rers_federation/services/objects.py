@@ -83,9 +83,20 @@ def parse_time(value: Any, field: str, *, required: bool = True) -> datetime | N
     return parsed
 
 
+def _locked_mirror(network: Network, uri: str) -> MirroredObject | None:
+    # Unordered: the model's ordering would join, and so lock, the network's row too,
+    # serialising every activity applied for that network.
+    return (
+        MirroredObject.objects.select_for_update()
+        .filter(network=network, uri=uri)
+        .order_by()
+        .first()
+    )
+
+
 def newer_version(network: Network, peer: Peer, uri: str, kind: str, version: datetime):
     """The mirror record of ``uri`` when ``version`` is newer than what we hold, else None."""
-    mirror = MirroredObject.objects.select_for_update().filter(network=network, uri=uri).first()
+    mirror = _locked_mirror(network, uri)
     if mirror is not None and mirror.peer_id != peer.pk:
         raise ActivityInvalid("This object belongs to another network.")
     if mirror is not None and mirror.deleted_at is not None:
@@ -124,7 +135,7 @@ def object_delete(*, network: Network, peer: Peer, obj: Any, published: Any) -> 
     uri = obj.get("id") if isinstance(obj, dict) else obj
     if not isinstance(uri, str) or not uri.startswith(peer.document_url):
         raise ActivityInvalid("The deleted address is not under the sending network.")
-    mirror = MirroredObject.objects.select_for_update().filter(network=network, uri=uri).first()
+    mirror = _locked_mirror(network, uri)
     if mirror is not None and mirror.peer_id != peer.pk:
         raise ActivityInvalid("This object belongs to another network.")
     if mirror is not None and mirror.deleted_at is not None:

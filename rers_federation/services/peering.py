@@ -83,6 +83,7 @@ def peer_request(*, network: Network, url: str, acting) -> Peer:
     peer = (
         Peer.objects.select_for_update()
         .filter(network=network, document_url=document["id"])
+        .order_by()
         .first()
     )
     if peer is not None and peer.status in (Peer.Status.ACTIVE, Peer.Status.SUSPENDED):
@@ -115,6 +116,7 @@ def receive_follow(*, network: Network, document: dict[str, Any], activity: dict
     peer = (
         Peer.objects.select_for_update()
         .filter(network=network, document_url=document["id"])
+        .order_by()
         .first()
     )
     if peer is not None and peer.status in (Peer.Status.ACTIVE, Peer.Status.SUSPENDED):

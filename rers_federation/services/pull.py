@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.db import transaction
 from django.utils import timezone
 
 from rers_federation.keys import current_key, private_key
@@ -44,6 +45,21 @@ def _fetch(peer: Peer, url: str) -> dict | None:
     return page
 
 
+def _apply_page(peer: Peer, items: list) -> tuple[int, str | None]:
+    """Apply one page's activities; stops at the first that fails for now."""
+    applied = 0
+    for activity in items:
+        if not isinstance(activity, dict) or activity.get("actor") != peer.document_url:
+            continue  # not theirs to log: never applied
+        try:
+            applied += receive(network=peer.network, peer=peer, activity=activity)
+        except ActivityRefused:
+            continue  # refused for good (e.g. a deleted object), as the inbox would
+        except Exception as exc:  # noqa: BLE001 - kept for the next pull
+            return applied, f"Could not apply {activity.get('id')}: {exc}"
+    return applied, None
+
+
 def pull_peer(*, peer_id: int) -> int:
     """Apply what an active peer logged since our cursor, page by page; returns how many
     activities were new. The cursor moves only past pages fully applied, so an error
@@ -57,20 +73,19 @@ def pull_peer(*, peer_id: int) -> int:
         page = _fetch(peer, url)
         if page is None:
             return applied
-        for activity in page["orderedItems"]:
-            if not isinstance(activity, dict) or activity.get("actor") != peer.document_url:
-                continue  # not theirs to log: never applied
-            try:
-                applied += receive(network=peer.network, peer=peer, activity=activity)
-            except ActivityRefused:
-                continue  # refused for good (e.g. a deleted object): as the inbox would
-            except Exception as exc:  # noqa: BLE001 - kept for the next pull
-                _fail(peer, f"Could not apply {activity.get('id')}: {exc}")
-                return applied
-        peer.pull_cursor = page["cursor"]
-        Peer.objects.filter(pk=peer.pk).update(
-            pull_cursor=peer.pull_cursor, last_pull_at=timezone.now(), last_pull_error=""
-        )
+        # One transaction per page: far cheaper than one per activity, and the cursor
+        # moves with what it covers.
+        with transaction.atomic():
+            count, error = _apply_page(peer, page["orderedItems"])
+            if error is None:
+                peer.pull_cursor = page["cursor"]
+                Peer.objects.filter(pk=peer.pk).update(
+                    pull_cursor=peer.pull_cursor, last_pull_at=timezone.now(), last_pull_error=""
+                )
+        applied += count
+        if error is not None:
+            _fail(peer, error)
+            return applied
         if not page.get("next"):
             break
     return applied

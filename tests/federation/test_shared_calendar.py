@@ -444,3 +444,22 @@ def test_a_neighbour_who_withdraws_frees_the_seat_and_their_name_is_forgotten(
     # Neither the Join we received nor the one in their log still carries the name.
     assert "Nadia" not in json.dumps(list(InboxActivity.objects.values_list("payload", flat=True)))
     assert "Nadia" not in json.dumps(list(OutboxActivity.objects.values_list("payload", flat=True)))
+
+
+def test_a_pull_that_fails_to_apply_keeps_its_place_and_catches_up_later(
+    run, organiser, other_network, monkeypatch
+):
+    monkeypatch.setattr("rers_federation.tasks.deliver.delay", lambda pk: None)
+    schedule(run, organiser, title="Atelier pain")
+    peer = Peer.objects.get(network=other_network)
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(calendar, "event_receive", broken)
+        assert pull_peer(peer_id=peer.pk) == 0
+    peer.refresh_from_db()
+    assert "disk full" in peer.last_pull_error and peer.pull_cursor == ""
+    assert pull_peer(peer_id=peer.pk) == 1
+    assert Event.objects.get(network=other_network).title == "Atelier pain"
