@@ -393,3 +393,22 @@ def test_reminder_follows_a_moved_occurrence(
         assert svc.reminders_send_due() == 1
     local = timezone.localtime(tomorrow, PARIS)
     assert f"{local:%H:%M}" in mail.outbox[0].body
+
+
+def test_plain_text_emails_are_not_html_escaped(
+    collective, network, django_capture_on_commit_callbacks
+):
+    network.name = "RERS d'Hérouville"
+    network.save(update_fields=["name"])
+    start = collective.starts_at
+    first, second, third = (MemberFactory(network=network, display_name="Zoé & Lou") for _ in "abc")
+    registrations = [
+        svc.registration_create(event=collective, original_start=start, member=p, acting=p.user)
+        for p in (first, second, third)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.registration_cancel(registration=registrations[0], acting=first.user)
+    email = mail.outbox[0]
+    assert "RERS d'Hérouville" in email.subject and "RERS d'Hérouville" in email.body
+    assert "Zoé & Lou" in email.body
+    assert "&#x27;" not in email.body + email.subject and "&amp;" not in email.body

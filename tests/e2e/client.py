@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import requests
 
@@ -192,3 +192,29 @@ class Person:
         matches = [e for e in self.events() if e["title"] == title]
         assert len(matches) == 1, f"{len(matches)} events titled {title!r} on {self.instance}"
         return matches[0]
+
+    def listings(self, *, scope: str = "here", **filters: str) -> list[dict[str, Any]]:
+        """The catalogue as the person sees it: "here", "neighbours" or "all"."""
+        return self.all(f"listings/?{urlencode({'scope': scope, **filters})}")
+
+    def offer(self, title: str, *, visibility: str, **fields: Any) -> dict[str, Any]:
+        """Post an open offer of know-how, one to one: "federated" or "network" only."""
+        return self.post(
+            "listings/",
+            {
+                "direction": "offer",
+                "kind": "know_how",
+                "domain": "bricolage-jardinage",
+                "title": title,
+                "one_to_one": True,
+                "visibility": visibility,
+                **fields,
+            },
+            expect=201,
+        )
+
+    def mirrored_listing(self, title: str, **filters: str) -> dict[str, Any] | None:
+        """The copy of a neighbouring network's listing with this title, if there is one."""
+        matches = [x for x in self.listings(scope="neighbours", **filters) if x["title"] == title]
+        assert len(matches) <= 1, f"{len(matches)} copies of {title!r} on {self.instance}"
+        return matches[0] if matches else None

@@ -243,12 +243,17 @@ class Instance:
             "--email", f"contact@{town.slug}.e2e.test",
         )  # fmt: skip
         for account in (self.coordinator, self.member):
-            # Without a terminal, the password prompt reads standard input.
-            self.rers(
-                "add-member", "--network", town.slug, "--email", account.email,
-                "--role", account.role, "--name", account.display_name, "--password-prompt",
-                input=f"{account.password}\n{account.password}\n",
-            )  # fmt: skip
+            self.enrol(account)
+
+    def enrol(self, account: Account) -> None:
+        """Make the person a member of the network, with a password, as an administrator
+        does with the ``rers`` command."""
+        # Without a terminal, the password prompt reads standard input.
+        self.rers(
+            "add-member", "--network", self.slug, "--email", account.email,
+            "--role", account.role, "--name", account.display_name, "--password-prompt",
+            input=f"{account.password}\n{account.password}\n",
+        )  # fmt: skip
 
     def rers(self, *args: str, input: str | None = None, timeout: float = 120) -> str:
         """Run the ``rers`` command in this instance's environment; its output."""
@@ -292,6 +297,17 @@ class Instance:
         """Read this instance's database directly (to see what no page shows)."""
         with psycopg.connect(f"{POSTGRES}/{self.database}", autocommit=True) as connection:
             return connection.execute(sql, params).fetchall()
+
+    def tables_holding(self, text: str) -> list[str]:
+        """The tables of this instance's database with a row whose text (any column, JSON
+        included) holds ``text``, ignoring case."""
+        public = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        tables = [table for (table,) in self.query(public)]
+        any_row = " UNION ALL ".join(
+            f"SELECT '{table}' WHERE EXISTS (SELECT FROM \"{table}\" r WHERE r::text ILIKE %s)"
+            for table in tables
+        )
+        return [t for (t,) in self.query(any_row, (f"%{text}%",) * len(tables))]
 
     # --- processes --------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """End to end: three real instances peer through their coordinators' pages, share events
 and registrations, and converge despite a stopped instance, a worker killed while
-delivering, duplicates and activities arriving out of order.
+delivering, duplicates and activities arriving out of order; a member who withdraws leaves
+no trace with the neighbours.
 
 The tests run in this order on the same three instances; the ledger records what each
 network published, and the last test checks that every instance holds exactly that.
@@ -9,6 +10,7 @@ network published, and the last test checks that every instance holds exactly th
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +21,7 @@ import pytest
 
 from tests.e2e.client import Person
 from tests.e2e.conftest import PAIRS
-from tests.e2e.harness import REPO, Instance, eventually
+from tests.e2e.harness import REPO, Account, Instance, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -324,6 +326,61 @@ def test_duplicates_and_late_old_versions_change_nothing(peered, instances, coor
         occurrence: participants(coordinators[organiser], *occurrence)
         for (organiser, _title), occurrence in ledger.occurrences.items()
     } == registrations_before
+
+
+# --- a member's withdrawal ---------------------------------------------------------------
+
+
+def test_a_withdrawn_member_leaves_no_trace_with_the_neighbours(
+    peered, coordinators, members, ledger
+):
+    a, b, c = peered["a"], peered["b"], peered["c"]
+    name = "Solène Marchadier"
+    account = Account(f"solene@{a.slug}.e2e.test", secrets.token_urlsafe(16), name, "member")
+    a.enrol(account)
+    leaving = Person(a, account).log_in()
+    # She agrees to be contacted by neighbouring networks' members: her name goes with her
+    # registrations to their organisers.
+    leaving.post("me/consents/", {"channel": "email", "audience": "federated"}, expect=201)
+    leaving.offer("Cours de guitare", visibility="federated")
+
+    title, days = "Repair café", 9
+    organiser = coordinators["b"]
+    event = create_event(organiser, ledger, title, days=days)
+    key = occurrence_key(FIRST_DAY + timedelta(days=days))
+    ledger.occurrences[("b", title)] = (event["id"], key)
+    copy = eventually(lambda: mirror(leaving, title, b))
+    leaving.post(f"events/{copy['id']}/occurrences/{key}/registrations/", expect=201)
+    eventually(lambda: own_status(leaving, title, "confirmed"))
+    (seat,) = organiser.all(f"events/{event['id']}/occurrences/{key}/registrations/")
+    assert name in seat["participant_name"], seat
+    assert (seat["member"], seat["remote_network_name"]) == (None, a.network_name), seat
+
+    def offer_listed(person: Person, listed: bool) -> None:
+        found = person.mirrored_listing("Cours de guitare")
+        assert (found is not None) == listed, (person.instance.name, found)
+
+    for neighbour in ("b", "c"):
+        eventually(lambda person=members[neighbour]: offer_listed(person, True))
+    assert "rers_core_registration" in b.tables_holding(name)  # what is looked for below
+
+    leaving.post("me/withdraw/", {"confirm": True})
+
+    eventually(lambda: participants_are(organiser, event["id"], key, set()))
+    row = b.query(
+        "SELECT status, remote_name, cancelled_at IS NOT NULL FROM rers_core_registration "
+        "WHERE event_id = %s",
+        (event["id"],),
+    )
+    assert row == [("cancelled", "", True)], row
+    for neighbour in ("b", "c"):
+        eventually(lambda person=members[neighbour]: offer_listed(person, False))
+
+    def forgotten(instance: Instance) -> None:
+        assert instance.tables_holding(name) == [], f"{name!r} is still on {instance.name}"
+
+    for instance in (b, c):
+        eventually(lambda instance=instance: forgotten(instance))
 
 
 # --- in the end --------------------------------------------------------------------------
