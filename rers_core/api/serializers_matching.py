@@ -133,6 +133,37 @@ class UnmetRequestSerializer(serializers.Serializer):
     )
 
 
+class NeighbourUnmetRequestSerializer(serializers.Serializer):
+    """A request a neighbouring network shared with this one that none of its offers
+    answers: one row of that report (JSON or CSV), anonymised like the request itself."""
+
+    request = serializers.IntegerField(
+        source="request.pk", read_only=True, help_text=_("Id of the request's copy here.")
+    )
+    title = serializers.CharField(source="request.title", read_only=True)
+    domain = serializers.CharField(read_only=True, help_text=_("Name of its domain."))
+    network = serializers.CharField(
+        source="request.origin_name",
+        read_only=True,
+        help_text=_("The neighbouring network that shared it."),
+    )
+    distance_km = serializers.IntegerField(
+        source="request.origin_distance_km",
+        read_only=True,
+        allow_null=True,
+        help_text=_("How far that network is, in km; null if unknown."),
+    )
+    age_days = serializers.IntegerField(
+        read_only=True, help_text=_("Days since the request reached this network.")
+    )
+    created_at = serializers.DateTimeField(
+        read_only=True, help_text=_("When the request reached this network.")
+    )
+    best_score = ScoreField(
+        help_text=_("Score of the best offer of this network, below the suggestion threshold.")
+    )
+
+
 # --- connections ---------------------------------------------------------------------
 
 

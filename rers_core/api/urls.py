@@ -25,6 +25,11 @@ matching_patterns = [
         name="suggested-connections",
     ),
     path("unmet-requests/", vm.UnmetRequestsView.as_view(), name="unmet-requests"),
+    path(
+        "unmet-requests/neighbours/",
+        vm.NeighboursUnmetRequestsView.as_view(),
+        name="neighbours-unmet-requests",
+    ),
     path("connections/", vm.ConnectionListView.as_view(), name="connection-list"),
     path(
         "connections/<int:connection_id>/",
@@ -190,6 +195,11 @@ network_patterns = [
     ),
     path(
         "listings/<int:listing_id>/close/", views.ListingCloseView.as_view(), name="listing-close"
+    ),
+    path(
+        "listings/<int:listing_id>/ask-neighbours/",
+        views.ListingAskNeighboursView.as_view(),
+        name="listing-ask-neighbours",
     ),
     *matching_patterns,
     *event_patterns,

@@ -774,6 +774,28 @@ class ListingCloseView(ListingTransitionView):
         return super().post(request, slug, listing_id)
 
 
+@extend_schema(tags=["listings"])
+class ListingAskNeighboursView(ListingObjectView):
+    permission_classes = [IsFacilitator]
+
+    @extend_schema(
+        summary=gettext_lazy("Ask the neighbouring networks about an open request (facilitators)"),
+        description=gettext_lazy(
+            "Its `visibility` becomes `federated`: the neighbouring networks this network "
+            "federates with receive it anonymised, and their facilitators see it among "
+            "their suggested connections and unmet requests. Its author may keep it to the "
+            "network again by editing it; closing it withdraws it everywhere. Asking again "
+            "changes nothing. Only for this network's own open requests."
+        ),
+        request=None,
+        responses={200: s.ListingSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request: Request, slug: str, listing_id: int) -> Response:
+        listing = self.get_listing()
+        listing_services.request_ask_neighbours(listing=listing, acting=request.user)
+        return self.reload(listing)
+
+
 # --- the account ---------------------------------------------------------------------
 
 

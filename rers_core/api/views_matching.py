@@ -53,6 +53,7 @@ from rers_core.selectors.connections import (
 from rers_core.selectors.listings import listing_get
 from rers_core.selectors.members import member_list
 from rers_core.selectors.suggestions import (
+    neighbours_unmet_requests,
     suggested_connections,
     suggestions_for_request,
     unmet_requests,
@@ -131,7 +132,10 @@ class SuggestedConnectionsView(QueryMixin, MatchingView):
         description=gettext_lazy(
             "Oldest requests first; requests with no suggestion are in `unmet-requests/`. "
             "`limit` is the number of offers per request. Offers of neighbouring networks "
-            "(`is_mirrored`) are suggested too, but cannot be proposed as connections yet."
+            "(`is_mirrored`) are suggested too, but cannot be proposed as connections yet. "
+            "Then the open requests neighbouring networks shared with this one (the request "
+            "`is_mirrored`, anonymised), each with this network's own offers that may answer "
+            "it; nor can these be proposed as connections yet."
         ),
         parameters=[sm.SuggestionQuerySerializer],
         responses={200: sm.SuggestedConnectionSerializer(many=True), **errors(400, 403, 404)},
@@ -192,14 +196,17 @@ def _json_errors(*codes: int) -> dict[tuple[int, str], OpenApiResponse]:
     return {(code, "application/json"): response for code, response in errors(*codes).items()}
 
 
-@extend_schema(tags=["suggestions"])
-class UnmetRequestsView(QueryMixin, MatchingView):
-    """Errors are always JSON, even when CSV was asked for."""
+class UnmetReportView(QueryMixin, MatchingView):
+    """Base of the unmet-requests reports: JSON pages by default, every row as CSV on
+    demand. Errors are always JSON, even when CSV was asked for."""
 
     permission_classes = [IsFacilitator]
     renderer_classes = [JSONRenderer, CSVRenderer]
     content_negotiation_class = FormatNegotiation
-    csv_columns = ["request", "title", "domain", "age_days", "created_at", "best_score"]
+    csv_columns: list[str] = []
+    row_serializer: type[BaseSerializer] = sm.UnmetRequestSerializer
+    filename = ""
+    report: Any = None
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -211,35 +218,89 @@ class UnmetRequestsView(QueryMixin, MatchingView):
             response.accepted_media_type = JSONRenderer.media_type
         return response
 
-    @extend_schema(
-        summary=gettext_lazy("Requests no offer of the network answers (facilitators)"),
-        description=gettext_lazy(
-            "A signal for facilitators and for the federation. JSON pages by default; with "
-            "`?format=csv` or `Accept: text/csv`, every row as a CSV file (UTF-8, comma "
-            "separated, columns request, title, domain, age_days, created_at, best_score)."
-        ),
-        parameters=[sm.UnmetQuerySerializer],
-        responses={
-            (200, "application/json"): sm.UnmetRequestSerializer(many=True),
-            (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.STR, description=gettext_lazy("Every unmet request, as CSV.")
-            ),
-            **_json_errors(400, 403, 404),
-        },
-    )
     def get(self, request: Request, slug: str) -> Response:
         params = self.validated_query(sm.UnmetQuerySerializer)
-        rows = unmet_requests(self.network, order=params["order"])
+        rows = self.report(self.network, order=params["order"])
         context = self.get_serializer_context()
         if request.accepted_renderer.format == CSVRenderer.format:
-            data = sm.UnmetRequestSerializer(rows, many=True, context=context).data
-            filename = f"unmet-requests-{self.network.slug}.csv"
+            data = self.row_serializer(rows, many=True, context=context).data
+            filename = f"{self.filename}-{self.network.slug}.csv"
             return Response(
                 data, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
             )
         page = self.paginate_queryset(rows)
-        data = sm.UnmetRequestSerializer(page, many=True, context=context).data
+        data = self.row_serializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
+
+
+def _unmet_schema(summary: Any, description: Any, rows: BaseSerializer) -> Any:
+    return extend_schema(
+        tags=["suggestions"],
+        summary=summary,
+        description=description,
+        parameters=[sm.UnmetQuerySerializer],
+        responses={
+            (200, "application/json"): rows,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description=gettext_lazy("Every row of the report, as CSV.")
+            ),
+            **_json_errors(400, 403, 404),
+        },
+    )
+
+
+class UnmetRequestsView(UnmetReportView):
+    csv_columns = ["request", "title", "domain", "age_days", "created_at", "best_score"]
+    row_serializer = sm.UnmetRequestSerializer
+    filename = "unmet-requests"
+    report = staticmethod(unmet_requests)
+
+    @_unmet_schema(
+        gettext_lazy("Requests no offer of the network answers (facilitators)"),
+        gettext_lazy(
+            "A signal for facilitators and for the federation. JSON pages by default; with "
+            "`?format=csv` or `Accept: text/csv`, every row as a CSV file (UTF-8, comma "
+            "separated, columns request, title, domain, age_days, created_at, best_score). "
+            "Neighbouring networks' requests are never among them: see "
+            "`unmet-requests/neighbours/`."
+        ),
+        sm.UnmetRequestSerializer(many=True),
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        return super().get(request, slug)
+
+
+class NeighboursUnmetRequestsView(UnmetReportView):
+    csv_columns = [
+        "request",
+        "title",
+        "domain",
+        "network",
+        "distance_km",
+        "age_days",
+        "created_at",
+        "best_score",
+    ]
+    row_serializer = sm.NeighbourUnmetRequestSerializer
+    filename = "neighbours-unmet-requests"
+    report = staticmethod(neighbours_unmet_requests)
+
+    @_unmet_schema(
+        gettext_lazy(
+            "Neighbouring networks' requests no offer of the network answers (facilitators)"
+        ),
+        gettext_lazy(
+            "Open requests that neighbouring networks shared with this one (mirrored here, "
+            "anonymised) and that none of its own offers answers above the suggestion "
+            "threshold; those its offers answer are in `suggested-connections/`. Never "
+            "counted among the network's own. Same formats as `unmet-requests/` (CSV columns "
+            "request, title, domain, network, distance_km, age_days, created_at, best_score); "
+            "`age_days` counts from the day the request reached this network."
+        ),
+        sm.NeighbourUnmetRequestSerializer(many=True),
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        return super().get(request, slug)
 
 
 # --- connections ---------------------------------------------------------------------

@@ -7,9 +7,10 @@ compatible modalities, distance and recency adjust it:
 
     score = text × fit × proximity + RECENCY_WEIGHT × recency
 
-``fit`` is at most 1 (see ``OfferIndex._fit``); ``proximity`` is 1 for an offer of the
-requester's own network and ``1 − MAX_DISTANCE_PENALTY × min(km / DISTANCE_SCALE_KM, 1)``
-for a neighbour's offer ``km`` away (an unknown distance counts as far).
+``fit`` is at most 1 (see ``OfferIndex._fit``); ``proximity`` is 1 between two listings
+of the network and ``1 − MAX_DISTANCE_PENALTY × min(km / DISTANCE_SCALE_KM, 1)`` when one of
+them is a neighbour's listing ``km`` away (an unknown distance counts as far): a neighbour's
+offer for our request, or one of our offers for a neighbour's request.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class Document:
     modalities: frozenset[str] = field(default_factory=frozenset)
     setting: str = "either"
     created_at: datetime | None = None
-    # 0 for the requester's own network; None when a neighbour's distance is unknown.
+    # 0 for a listing of the network; None when a neighbour's distance is unknown.
     distance_km: float | None = 0.0
 
     @property
@@ -142,6 +143,8 @@ class OfferIndex:
         if not total:
             return []
         excluded = set(exclude)
+        # A neighbour's request weighs our offers by its distance, as our requests do theirs.
+        nearness = proximity(request.distance_km)
         overlap: dict[int, float] = {}
         for position in self._candidates(weights):
             offer = self.offers[position]
@@ -160,7 +163,7 @@ class OfferIndex:
             if offer.owner == request.owner or offer.key in excluded:
                 continue
             score = (
-                text_score * self._fit(request, offer) * self._proximity[position]
+                text_score * self._fit(request, offer) * self._proximity[position] * nearness
                 + RECENCY_WEIGHT * self._recency[position]
             )
             if score >= min_score:

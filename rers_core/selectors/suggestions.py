@@ -11,6 +11,7 @@ from django.utils import timezone
 from rers_core.conf import core_settings
 from rers_core.models import Listing, Member, Network
 from rers_core.search import matching, text
+from rers_core.selectors.listings import Scope, listings_from
 
 
 @dataclass(frozen=True)
@@ -38,15 +39,14 @@ def listing_document(listing: Listing, table: text.SynonymTable | None = None) -
     )
 
 
-def _open(network: Network, direction: str, *, neighbours: bool = False):
-    """Open listings of the network; with ``neighbours``, those of neighbouring networks
-    mirrored here too."""
+def _open(network: Network, direction: str, scope: str = Scope.HERE):
+    """Open listings of the network, of neighbouring networks mirrored here, or both."""
     listings = (
         Listing.objects.filter(network=network, direction=direction, status=Listing.Status.OPEN)
         .exclude(member__status=Member.Status.WITHDRAWN)
         .select_related("domain", "member")
     )
-    return listings if neighbours else listings.filter(origin_uri="")
+    return listings_from(listings, scope)
 
 
 class NetworkMatcher:
@@ -58,9 +58,8 @@ class NetworkMatcher:
 
     def __init__(self, network: Network, *, neighbours: bool = True) -> None:
         self.table = text.synonym_table()
-        self.offers = {
-            o.pk: o for o in _open(network, Listing.Direction.OFFER, neighbours=neighbours)
-        }
+        scope = Scope.ALL if neighbours else Scope.HERE
+        self.offers = {o.pk: o for o in _open(network, Listing.Direction.OFFER, scope)}
         self.index = matching.OfferIndex(
             listing_document(o, self.table) for o in self.offers.values()
         )
@@ -123,16 +122,28 @@ def _excluded_by_request(network: Network) -> dict[int, set[int]]:
 def suggested_connections(
     network: Network, *, limit: int | None = None
 ) -> list[tuple[Listing, list[Suggestion]]]:
-    """For facilitators: each open request of the network (its own, not its neighbours')
-    with its best offers, its neighbours' included."""
+    """For facilitators: each open request of the network with its best offers, its
+    neighbours' included; then each open request neighbouring networks shared with it
+    (mirrored here) with the network's own offers that may answer it."""
+    requests = _open(network, Listing.Direction.REQUEST, Scope.ALL).order_by("created_at", "id")
+    ours = [r for r in requests if not r.is_mirrored]
+    theirs = [r for r in requests if r.is_mirrored]
     matcher = NetworkMatcher(network)
     excluded = _excluded_by_request(network)
-    requests = _open(network, Listing.Direction.REQUEST).order_by("created_at", "id")
     result = []
-    for request in requests:
+    for request in ours:
         found = matcher.suggest(request, limit=limit, exclude=excluded.get(request.pk, ()))
         if found:
             result.append((request, found))
+    if theirs:
+        # Our offers only: whether a third network answers a neighbour's request is for
+        # those two networks to find out. The same index as the unmet report's, so that a
+        # neighbour's request is either suggested here or reported unmet, never both.
+        local = NetworkMatcher(network, neighbours=False)
+        for request in theirs:
+            found = local.suggest(request, limit=limit)
+            if found:
+                result.append((request, found))
     return result
 
 
@@ -159,19 +170,34 @@ UNMET_ORDERINGS = {
 }
 
 
-def unmet_requests(network: Network, *, order: str = "age") -> list[UnmetRequest]:
-    """Open requests of the network that none of its own offers answers above the
-    suggestion threshold: a neighbour's offer may be suggested, but until connections cross
-    networks the request still waits for an answer here (and neighbours' requests are
-    theirs to report)."""
+def _unmet(network: Network, scope: str, order: str) -> list[UnmetRequest]:
     if order not in UNMET_ORDERINGS:
         order = "age"
+    requests = list(_open(network, Listing.Direction.REQUEST, scope))
+    if not requests:
+        return []
     matcher = NetworkMatcher(network, neighbours=False)
     now = timezone.now()
     unmet = []
-    for request in _open(network, Listing.Direction.REQUEST):
+    for request in requests:
         best = matcher.suggest(request, limit=1, min_score=0.0)
         best_score = best[0].score if best else 0.0
         if best_score < core_settings.SUGGESTION_MIN_SCORE:
             unmet.append(UnmetRequest(request, (now - request.created_at).days, best_score))
     return sorted(unmet, key=UNMET_ORDERINGS[order])
+
+
+def unmet_requests(network: Network, *, order: str = "age") -> list[UnmetRequest]:
+    """Open requests of the network that none of its own offers answers above the
+    suggestion threshold: a neighbour's offer may be suggested, but until connections cross
+    networks the request still waits for an answer here. Neighbours' requests are never
+    among them (see :func:`neighbours_unmet_requests`)."""
+    return _unmet(network, Scope.HERE, order)
+
+
+def neighbours_unmet_requests(network: Network, *, order: str = "age") -> list[UnmetRequest]:
+    """Open requests neighbouring networks shared with this one (mirrored here) that none
+    of its own offers answers above the suggestion threshold either: a member here may
+    still know how to help. Those its offers answer are in :func:`suggested_connections`.
+    ``age_days`` counts from the day the request reached this network."""
+    return _unmet(network, Scope.NEIGHBOURS, order)

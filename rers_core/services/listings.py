@@ -11,7 +11,7 @@ from rers_core.errors import DomainError, NotAllowed, ValidationFailed
 from rers_core.models import Domain, Listing, Member
 from rers_core.search import index_listings
 from rers_core.selectors.networks import domain_for
-from rers_core.services._common import full_clean, require_can_act_for
+from rers_core.services._common import full_clean, require_can_act_for, require_facilitator
 from rers_core.signals import listing_changed
 
 LISTING_EDITABLE_FIELDS = (
@@ -63,6 +63,10 @@ def _save(listing: Listing) -> None:
     listing_changed.send(sender=Listing, listing=listing)
 
 
+def _locked(listing: Listing) -> Listing:
+    return Listing.objects.select_for_update().select_related("network").get(pk=listing.pk)
+
+
 def _require_ours(listing: Listing) -> None:
     if listing.is_mirrored:
         raise NotAllowed(
@@ -103,11 +107,36 @@ def listing_update(*, listing: Listing, acting, **fields: Any) -> Listing:
     """Edit an open or paused listing; a closed listing stays as it was."""
     _require_ours(listing)
     require_can_act_for(acting, listing.member)
-    listing = Listing.objects.select_for_update().select_related("network").get(pk=listing.pk)
+    listing = _locked(listing)
     if listing.status == Listing.Status.CLOSED:
         raise DomainError(_("A closed listing cannot be edited; post a new one instead."))
     _apply(listing, fields)
     _save(listing)
+    return listing
+
+
+@transaction.atomic
+def request_ask_neighbours(*, listing: Listing, acting) -> Listing:
+    """Share an open request of the network with the neighbouring networks it federates
+    with, at a facilitator's initiative (typically one no offer here answers).
+
+    It is the edit its author could make (visible to "my network and neighbouring
+    networks"), so the federation publishes it anonymised as for any such listing, and the
+    author keeps control: editing it back to "my network" withdraws it from the neighbours,
+    closing it deletes it there. Asking again changes nothing.
+    """
+    require_facilitator(acting, listing.network)
+    _require_ours(listing)
+    listing = _locked(listing)
+    if listing.direction != Listing.Direction.REQUEST:
+        raise DomainError(
+            _("Only a request can be shared this way; an offer's author chooses who sees it.")
+        )
+    if listing.status != Listing.Status.OPEN:
+        raise DomainError(_("Only an open request can be shared with the neighbouring networks."))
+    if listing.visibility != Listing.Visibility.FEDERATED:
+        _apply(listing, {"visibility": Listing.Visibility.FEDERATED})
+        _save(listing)
     return listing
 
 

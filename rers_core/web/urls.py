@@ -72,6 +72,11 @@ network_patterns = [
     path("listings/<int:listing_id>/pause/", listings.listing_pause_view, name="listing_pause"),
     path("listings/<int:listing_id>/reopen/", listings.listing_reopen_view, name="listing_reopen"),
     path("listings/<int:listing_id>/close/", listings.listing_close_view, name="listing_close"),
+    path(
+        "listings/<int:listing_id>/ask-neighbours/",
+        suggestions.ask_neighbours_view,
+        name="listing_ask_neighbours",
+    ),
     path("manage/", RedirectView.as_view(pattern_name="rers_core:manage_members"), name="manage"),
     path("manage/members/", manage.manage_members, name="manage_members"),
     path("manage/members/new/", manage.manage_member_new, name="manage_member_new"),
@@ -134,6 +139,11 @@ network_patterns = [
     ),
     path("manage/unmet/", suggestions.unmet_requests_view, name="unmet_requests"),
     path("manage/unmet.csv", suggestions.unmet_requests_csv, name="unmet_requests_csv"),
+    path(
+        "manage/unmet-neighbours.csv",
+        suggestions.neighbours_unmet_requests_csv,
+        name="neighbours_unmet_requests_csv",
+    ),
     path("manage/reviews/", exchanges.manage_reviews, name="manage_reviews"),
 ]
 

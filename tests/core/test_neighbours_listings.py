@@ -440,7 +440,10 @@ def test_neighbours_listings_count_nowhere_in_our_figures_or_reports(network, ca
 
     staff = _as(facilitator)
     page = check_page(staff.get(_url("unmet_requests", network)))
-    assert "Jouer du violon" in page and "Piloter un drone" not in page
+    # The neighbour's request has its own section (see test_ask_neighbours), apart from ours.
+    ours, theirs = page.split("Neighbouring networks’ unmet requests</h2>")
+    assert "Jouer du violon" in ours and "Piloter un drone" not in ours
+    assert "1 unmet request<" in ours and "Piloter un drone" in theirs
     rows = list(
         csv.reader(
             io.StringIO(staff.get(_url("unmet_requests_csv", network)).content.decode("utf-8-sig"))

@@ -15,23 +15,33 @@ def _ref(listing: Listing) -> str | int:
     return listing.external_ref or listing.pk
 
 
+def _origin(side: str, listing: Listing) -> dict[str, Any]:
+    """Whose a neighbouring network's listing is (it cannot be in a connection yet)."""
+    if not listing.is_mirrored:
+        return {}
+    return {
+        f"{side}_network": listing.origin_name,
+        f"{side}_distance_km": listing.origin_distance_km,
+    }
+
+
 def _row(network: str, request: Listing, suggestion: Suggestion) -> dict[str, Any]:
     offer = suggestion.offer
-    row = {
+    return {
         "request": _ref(request),
         "offer": _ref(offer),
         "score": suggestion.score,
         "network": network,
+        **_origin("request", request),
+        **_origin("offer", offer),
     }
-    if offer.is_mirrored:
-        # A neighbouring network's offer, which cannot be proposed as a connection yet.
-        row["offer_network"] = offer.origin_name
-        row["offer_distance_km"] = offer.origin_distance_km
-    return row
 
 
 class Command(BaseCommand):
-    help = "Print suggested offers for every open request of a network, best first."
+    help = (
+        "Print suggested offers for every open request of a network, best first, then our "
+        "offers for the requests neighbouring networks shared with it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--network", required=True, help="Slug of the network.")
