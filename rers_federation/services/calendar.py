@@ -36,6 +36,7 @@ from rers_federation.services.objects import (
     newer_version,
     parse_time,
     publish_about,
+    withdrawal,
 )
 
 REGISTRATION_STATUSES = {
@@ -108,13 +109,9 @@ def eventpublish_about(event: Event) -> None:
     elif shared:
         # Kept to our network from now on: peers drop their copy, but no tombstone, so the
         # event can be shared again later.
-        withdrawn = {
-            "type": "Event",
-            "id": uri,
-            "withdrawn": True,
-            "updated": timezone.now().isoformat(),
-        }
-        publish_about(event.network, new_activity(event.network, "Update", withdrawn), uri)
+        publish_about(
+            event.network, new_activity(event.network, "Update", withdrawal("Event", uri)), uri
+        )
 
 
 # --- publishing registrations ---------------------------------------------------------

@@ -27,6 +27,7 @@ from rers_federation.services.objects import (
     newer_version,
     parse_time,
     publish_about,
+    withdrawal,
 )
 
 MODALITIES = ("one_to_one", "group", "practice_exchange")
@@ -83,13 +84,7 @@ def listing_publish(listing: Listing) -> None:
         kind = "Create" if last is None else "Update"
         publish_about(network, new_activity(network, kind, listing_object(listing)), uri)
     elif shared:
-        withdrawn = {
-            "type": "Listing",
-            "id": uri,
-            "withdrawn": True,
-            "updated": timezone.now().isoformat(),
-        }
-        publish_about(network, new_activity(network, "Update", withdrawn), uri)
+        publish_about(network, new_activity(network, "Update", withdrawal("Listing", uri)), uri)
 
 
 def on_listing_changed(sender, *, listing: Listing, **kwargs: Any) -> None:

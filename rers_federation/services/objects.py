@@ -64,6 +64,11 @@ def publish_about(
     )
 
 
+def withdrawal(kind: str, uri: str) -> dict[str, Any]:
+    """The object of an Update telling peers to drop their copy, which may come back."""
+    return {"type": kind, "id": uri, "withdrawn": True, "updated": timezone.now().isoformat()}
+
+
 def last_published(network: Network, uri: str) -> dict[str, Any] | None:
     """The last activity we published about ``uri``, if any."""
     return (

@@ -30,3 +30,14 @@ def active_peer(network, other_network, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         peering.peer_accept(peer=Peer.objects.get(network=other_network), acting=theirs.user)
     return Peer.objects.get(network=network)
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Call a service and let its deliveries go once it commits (Celery is eager in tests)."""
+
+    def call(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+
+    return call

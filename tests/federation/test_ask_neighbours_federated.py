@@ -18,15 +18,6 @@ THEIR_SECTION = "Neighbouring networks’ unmet requests</h2>"
 
 
 @pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def call(service, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
-
-    return call
-
-
-@pytest.fixture
 def drone(run, active_peer, network):
     """Odile's request, kept to her network as she posted it."""
     odile = MemberFactory(network=network, display_name="Odile Martin")

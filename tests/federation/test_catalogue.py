@@ -17,15 +17,6 @@ from rers_federation.services.catalogue import listing_uri
 
 
 @pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def call(service, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
-
-    return call
-
-
-@pytest.fixture
 def author(active_peer, network):
     return MemberFactory(
         network=network,
@@ -68,9 +59,7 @@ def test_a_federated_offer_reaches_the_peer_anonymised(run, author, network, oth
     for personal in ("Odile", "Retraitée", "06 12", author.email, "mardi"):
         assert personal not in sent
     # Searchable among the neighbour's listings, with accents dropped.
-    assert list(search_listings(Listing.objects.filter(network=other_network), "echarpe")) == [
-        copy
-    ]
+    assert list(search_listings(Listing.objects.filter(network=other_network), "echarpe")) == [copy]
 
 
 def test_listings_kept_to_the_network_stay_home(run, author, other_network):
@@ -132,6 +121,6 @@ def test_ending_the_peering_purges_the_peers_listings(run, author, other_network
         acting=CoordinatorFactory(network=other_network).user,
     )
     assert not Listing.objects.filter(network=other_network).exists()
-    assert not search_listings(Listing.objects.all(), "echarpe").filter(
-        network=other_network
-    ).exists()
+    assert (
+        not search_listings(Listing.objects.all(), "echarpe").filter(network=other_network).exists()
+    )

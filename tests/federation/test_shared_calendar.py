@@ -25,26 +25,13 @@ from rers_federation.testing import InProcessTransport
 
 
 @pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    """Call a service and let its deliveries go (Celery is eager in tests)."""
-
-    def call(service, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
-
-    return call
-
-
-@pytest.fixture
 def organiser(active_peer, network):
     """A coordinator of the organising network (ours, peered with the other network)."""
     return CoordinatorFactory(network=network)
 
 
 def their_copy(other_network, event):
-    return Event.objects.filter(
-        network=other_network, origin_uri=calendar.event_uri(event)
-    ).first()
+    return Event.objects.filter(network=other_network, origin_uri=calendar.event_uri(event)).first()
 
 
 def schedule(run, organiser, **fields):
@@ -299,9 +286,7 @@ def test_registration_for_a_closed_event_is_refused_by_the_organiser(
     assert registration.status == Registration.Status.REFUSED
 
 
-def test_no_registration_when_the_peering_is_suspended(
-    run, organiser, other_network, neighbour
-):
+def test_no_registration_when_the_peering_is_suspended(run, organiser, other_network, neighbour):
     event = schedule(run, organiser)
     peer = Peer.objects.get(network=other_network)
     run(peering.peer_suspend, peer=peer, acting=CoordinatorFactory(network=other_network).user)
@@ -320,9 +305,10 @@ def test_a_peer_that_missed_pushes_catches_up_by_pulling(
     run(core.event_update, event=events[0], acting=organiser.user, visibility="network")
     peer = Peer.objects.get(network=other_network)
     assert pull_peer(peer_id=peer.pk) == 4  # three Creates, one withdrawal
-    assert set(
-        Event.objects.filter(network=other_network).values_list("title", flat=True)
-    ) == {"Atelier 1", "Atelier 2"}
+    assert set(Event.objects.filter(network=other_network).values_list("title", flat=True)) == {
+        "Atelier 1",
+        "Atelier 2",
+    }
     peer.refresh_from_db()
     assert peer.last_pull_at is not None and peer.pull_cursor and not peer.last_pull_error
     assert pull_peer(peer_id=peer.pk) == 0
