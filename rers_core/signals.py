@@ -9,3 +9,5 @@ event_changed = Signal()
 registration_changed = Signal()
 # A listing was created, edited, paused, reopened, closed or erased. Keyword: listing.
 listing_changed = Signal()
+# A network's own settings changed (name, city, coordinates...). Keyword: network.
+network_changed = Signal()

@@ -8,14 +8,21 @@ class RersFederationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Our shared events, listings and cross-network registrations leave through the outbox, in
-        # the transaction of the change that produced them.
-        from rers_core.signals import event_changed, listing_changed, registration_changed
+        # What we share (events, listings, registrations, our network document) leaves
+        # through the outbox, in the transaction of the change that produced it.
+        from rers_core.signals import (
+            event_changed,
+            listing_changed,
+            network_changed,
+            registration_changed,
+        )
         from rers_federation.services.calendar import on_event_changed, on_registration_changed
         from rers_federation.services.catalogue import on_listing_changed
+        from rers_federation.services.peering import on_network_changed
 
         event_changed.connect(on_event_changed, dispatch_uid="rers_federation.event")
         registration_changed.connect(
             on_registration_changed, dispatch_uid="rers_federation.registration"
         )
         listing_changed.connect(on_listing_changed, dispatch_uid="rers_federation.listing")
+        network_changed.connect(on_network_changed, dispatch_uid="rers_federation.network")

@@ -16,6 +16,7 @@ from rers_core.conf import core_settings
 from rers_core.errors import NotAllowed, ValidationFailed
 from rers_core.models import Charter, CharterAcceptance, Domain, Listing, Network
 from rers_core.services._common import full_clean, is_instance_admin, require_coordinator
+from rers_core.signals import network_changed
 
 # First path segments the site uses itself (admin, API, portal-wide pages).
 RESERVED_SLUGS = frozenset(
@@ -90,6 +91,7 @@ def network_update(*, network: Network, acting, **fields: Any) -> Network:
         setattr(network, key, value.strip() if isinstance(value, str) else value)
     full_clean(network, exclude=["slug"])
     network.save()
+    network_changed.send(sender=Network, network=network)
     return network
 
 

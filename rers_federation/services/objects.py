@@ -156,6 +156,13 @@ def object_delete(*, network: Network, peer: Peer, obj: Any, published: Any) -> 
 # --- ending a peering -----------------------------------------------------------------
 
 
+def relabel_copies(peer: Peer) -> None:
+    """A peer renamed or moved: our copies of its events and listings say so."""
+    label = {"origin_name": peer.name, "origin_distance_km": distance_km(peer.network, peer)}
+    Event.objects.filter(mirror__peer=peer).update(**label)
+    Listing.objects.filter(mirror__peer=peer).update(**label)
+
+
 def peer_forget(peer: Peer) -> None:
     """Remove everything mirrored from a peer whose peering ended: its events (with our
     members' registrations for them) and listings, its participants at our events (their

@@ -16,7 +16,7 @@ from rers_core.services._common import require_coordinator
 from rers_federation import keys
 from rers_federation.documents import DocumentInvalid, network_document, verify_document
 from rers_federation.models import Peer
-from rers_federation.services.objects import peer_forget
+from rers_federation.services.objects import peer_forget, relabel_copies
 from rers_federation.signing import fingerprint, public_key_from_text
 from rers_federation.transport import TransportError, transport
 
@@ -239,13 +239,9 @@ def receive_undo(*, peer: Peer, activity: dict[str, Any]) -> Peer:
     return peer
 
 
-@transaction.atomic
-def network_key_rotate(*, network: Network, acting) -> None:
-    """Start a new key pair and tell every active peer, in an Update carrying the new
-    document and signed with the old key, which they already trust."""
-    require_coordinator(acting, network)
-    old = keys.current_key(network)
-    keys.rotate(network)
+def network_document_publish(network: Network, *, key_id: str = "") -> None:
+    """Send our current network document to every active peer, in an Update signed with
+    ``key_id`` (default: the current key)."""
     update = {
         "@context": ACTIVITY_CONTEXT,
         "type": "Update",
@@ -253,7 +249,21 @@ def network_key_rotate(*, network: Network, acting) -> None:
         "object": network_document(network),
     }
     for peer in Peer.objects.filter(network=network, status=Peer.Status.ACTIVE):
-        _send(peer, {**update, "id": activity_id(network)}, key_id=old.key_id)
+        _send(peer, {**update, "id": activity_id(network)}, key_id=key_id)
+
+
+def on_network_changed(sender, *, network: Network, **kwargs: Any) -> None:
+    network_document_publish(network)
+
+
+@transaction.atomic
+def network_key_rotate(*, network: Network, acting) -> None:
+    """Start a new key pair and tell every active peer, in an Update carrying the new
+    document and signed with the old key, which they already trust."""
+    require_coordinator(acting, network)
+    old = keys.current_key(network)
+    keys.rotate(network)
+    network_document_publish(network, key_id=old.key_id)
 
 
 @transaction.atomic
@@ -265,4 +275,5 @@ def receive_update(*, peer: Peer, activity: dict[str, Any]) -> Peer:
     peer = Peer.objects.select_for_update().get(pk=peer.pk)
     _fill(peer, document)
     peer.save()
+    relabel_copies(peer)
     return peer

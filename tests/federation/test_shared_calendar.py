@@ -449,3 +449,19 @@ def test_a_pull_that_fails_to_apply_keeps_its_place_and_catches_up_later(
     assert "disk full" in peer.last_pull_error and peer.pull_cursor == ""
     assert pull_peer(peer_id=peer.pk) == 1
     assert Event.objects.get(network=other_network).title == "Atelier pain"
+
+
+def test_a_peer_that_renames_or_moves_relabels_our_copies(run, organiser, network, other_network):
+    from rers_core.services.networks import network_update
+
+    event = schedule(run, organiser)
+    run(
+        network_update,
+        network=network,
+        acting=organiser.user,
+        name="RERS du Havre-Sud",
+        latitude="49.20",
+    )
+    copy = their_copy(other_network, event)
+    assert copy.origin_name == "RERS du Havre-Sud"
+    assert copy.origin_distance_km == 33
