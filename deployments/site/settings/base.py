@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 env = environ.Env()
 
@@ -101,6 +102,13 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rers@localhost")
+# The SMTP server, read when EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -154,6 +162,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Queues, so that a growing instance can give each kind of work its own workers
+# (`celery worker -Q delivery`). A worker started without -Q consumes every queue declared
+# here, so one worker still does everything on a single machine.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in ("default", "delivery", "inbox", "email")
+]
+CELERY_TASK_ROUTES = {
+    # Sending activities to peers: slow or failing peers must not hold up other work.
+    "rers_federation.tasks.deliver": {"queue": "delivery"},
+    "rers_federation.tasks.sweep_deliveries": {"queue": "delivery"},
+    # Pulling peers' logs applies their activities here.
+    "rers_federation.tasks.pull_from": {"queue": "inbox"},
+    "rers_federation.tasks.pull_from_peers": {"queue": "inbox"},
+    # Everything that sends email waits on the SMTP server.
+    "rers_core.tasks.send_notification": {"queue": "email"},
+    "rers_core.tasks.forward_contact_message": {"queue": "email"},
+}
 
 RERS_CORE: dict = {
     # The portal's public address, used in emails and feeds.
