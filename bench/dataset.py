@@ -8,12 +8,14 @@ must cope with.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from rers_core.models import Listing, Member, Network
+from rers_core.models import Domain, Listing, Member, Network
 from rers_core.services.networks import network_create_or_update
 
 TOPICS = {
@@ -144,6 +146,34 @@ DETAILS = [
 ]
 
 
+def generated_listings(
+    rng: random.Random, count: int, domains: dict[str, Domain], owners: int
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``count`` listings' fields, half offers, each with the index of its author among
+    ``owners``: pairs (author index, fields of ``Listing``)."""
+    topics = [(d, t) for d, ts in TOPICS.items() for t in ts]
+    for i in range(count):
+        domain_slug, topic = rng.choice(topics)
+        offer = i % 2 == 0
+        opener = rng.choice(OPENERS_OFFER if offer else OPENERS_REQUEST)
+        detail, detail2 = rng.sample(DETAILS, 2)
+        title = topic[0].upper() + topic[1:] if offer else f"{opener} {topic}"
+        description = f"{opener} {topic}, {detail}. {detail2[0].upper()}{detail2[1:]}."
+        owner = rng.randrange(owners)
+        yield (
+            owner,
+            {
+                "direction": "offer" if offer else "request",
+                "kind": rng.choice(["knowledge", "know_how", "experience"]),
+                "domain": domains[domain_slug],
+                "title": title[:160],
+                "description": description,
+                "group": rng.random() < 0.3,
+                "status": "open" if rng.random() < 0.9 else "closed",
+            },
+        )
+
+
 def build(*, slug: str, listings: int, members: int = 2000, seed: int = 7) -> Network:
     """Create (or recreate) network ``slug`` with ``listings`` listings; half offers."""
     rng = random.Random(seed)
@@ -164,27 +194,8 @@ def build(*, slug: str, listings: int, members: int = 2000, seed: int = 7) -> Ne
             for i, u in enumerate(users)
         )
         batch = []
-        topics = [(d, t) for d, ts in TOPICS.items() for t in ts]
-        for i in range(listings):
-            domain_slug, topic = rng.choice(topics)
-            offer = i % 2 == 0
-            opener = rng.choice(OPENERS_OFFER if offer else OPENERS_REQUEST)
-            detail, detail2 = rng.sample(DETAILS, 2)
-            title = topic[0].upper() + topic[1:] if offer else f"{opener} {topic}"
-            description = f"{opener} {topic}, {detail}. {detail2[0].upper()}{detail2[1:]}."
-            batch.append(
-                Listing(
-                    network=network,
-                    member=people[rng.randrange(members)],
-                    direction="offer" if offer else "request",
-                    kind=rng.choice(["knowledge", "know_how", "experience"]),
-                    domain=domains[domain_slug],
-                    title=title[:160],
-                    description=description,
-                    group=rng.random() < 0.3,
-                    status="open" if rng.random() < 0.9 else "closed",
-                )
-            )
+        for owner, fields in generated_listings(rng, listings, domains, members):
+            batch.append(Listing(network=network, member=people[owner], **fields))
             if len(batch) == 5000:
                 Listing.objects.bulk_create(batch)
                 batch = []

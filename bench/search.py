@@ -22,14 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def setup(db: str) -> None:
+def setup(db: str, url: str = "") -> None:
+    """Rebuild the benchmark database (``url``, else BENCH_DATABASE_URL or ``rers_bench``
+    for PostgreSQL) and set Django up on it."""
     if db == "sqlite":
         path = ROOT / "var" / "bench.sqlite3"
         path.parent.mkdir(exist_ok=True)
         path.unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     else:
-        url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rers_bench")
+        url = url or os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rers_bench"
+        )
         import psycopg
 
         base, name = url.rsplit("/", 1)
