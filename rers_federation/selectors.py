@@ -108,7 +108,7 @@ def delivery_get(network: Network, delivery_id: int) -> Delivery:
 
 def outbox_log(network: Network, peer: Peer, *, after: int, limit: int) -> list[tuple[int, dict]]:
     """(cursor, activity) of the log entries a peer may pull after ``after``, in order:
-    activities about events and registrations, broadcast or addressed to that peer."""
+    activities about events, registrations and listings, broadcast or addressed to it."""
     return list(
         OutboxActivity.objects.filter(network=network, id__gt=after)
         .exclude(object_uri="")

@@ -94,7 +94,7 @@ def event_object(event: Event) -> dict[str, Any]:
     }
 
 
-def eventpublish_about(event: Event) -> None:
+def event_publish(event: Event) -> None:
     """Tell the peers about a change to one of our events (called inside its transaction)."""
     if event.is_mirrored:
         return
@@ -130,7 +130,7 @@ def _shares_name_with_neighbours(registration: Registration) -> bool:
     ).exists()
 
 
-def registrationpublish_about(registration: Registration) -> None:
+def registration_publish(registration: Registration) -> None:
     """Send a registration's news to the other side (inside its transaction): our member's
     Join or Leave to the organiser, or our answer to a neighbour's participant."""
     event = registration.event
@@ -195,11 +195,11 @@ def _answer(
 
 
 def on_event_changed(sender, *, event: Event, **kwargs: Any) -> None:
-    eventpublish_about(event)
+    event_publish(event)
 
 
 def on_registration_changed(sender, *, registration: Registration, **kwargs: Any) -> None:
-    registrationpublish_about(registration)
+    registration_publish(registration)
 
 
 # --- applying what peers send ---------------------------------------------------------
