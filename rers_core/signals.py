@@ -11,3 +11,6 @@ registration_changed = Signal()
 listing_changed = Signal()
 # A network's own settings changed (name, city, coordinates...). Keyword: network.
 network_changed = Signal()
+# A connection across networks changed: answers, status, contact, its exchange's agreement,
+# or one of its two people left. Keyword: connection.
+connection_changed = Signal()

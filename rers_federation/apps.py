@@ -8,9 +8,10 @@ class RersFederationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # What we share (events, listings, registrations, our network document) leaves
+        # What we share (events, listings, registrations, connections, our network document) leaves
         # through the outbox, in the transaction of the change that produced it.
         from rers_core.signals import (
+            connection_changed,
             event_changed,
             listing_changed,
             network_changed,
@@ -18,6 +19,7 @@ class RersFederationConfig(AppConfig):
         )
         from rers_federation.services.calendar import on_event_changed, on_registration_changed
         from rers_federation.services.catalogue import on_listing_changed
+        from rers_federation.services.connections import on_connection_changed
         from rers_federation.services.peering import on_network_changed
 
         event_changed.connect(on_event_changed, dispatch_uid="rers_federation.event")
@@ -25,4 +27,5 @@ class RersFederationConfig(AppConfig):
             on_registration_changed, dispatch_uid="rers_federation.registration"
         )
         listing_changed.connect(on_listing_changed, dispatch_uid="rers_federation.listing")
+        connection_changed.connect(on_connection_changed, dispatch_uid="rers_federation.connection")
         network_changed.connect(on_network_changed, dispatch_uid="rers_federation.network")

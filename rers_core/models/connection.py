@@ -35,6 +35,8 @@ class Connection(Stateful, models.Model):
         ACCEPTED = "accepted", _("accepted")
         DECLINED = "declined", _("declined")
 
+    SIDES = (("requester", _("the requester")), ("offerer", _("the offerer")))
+
     class Proposer(models.TextChoices):
         REQUESTER = "requester", _("the requester")
         OFFERER = "offerer", _("the offerer")
@@ -76,15 +78,21 @@ class Connection(Stateful, models.Model):
         related_name="connections_as_offer",
         verbose_name=_("offer"),
     )
+    # Empty on the side of a person of a neighbouring network, known by the remote fields.
     requester = models.ForeignKey(
         Member,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="connections_as_requester",
         verbose_name=_("requester"),
     )
+    # Empty on the side of a person of a neighbouring network, known by the remote fields.
     offerer = models.ForeignKey(
         Member,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="connections_as_offerer",
         verbose_name=_("offerer"),
     )
@@ -113,6 +121,23 @@ class Connection(Stateful, models.Model):
     relay_requested_at = models.DateTimeField(_("relay requested at"), null=True, blank=True)
     relayed_at = models.DateTimeField(_("relayed at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # A connection across networks: both instances hold it under the same address, each
+    # with its own member on one side and the other network's person on ``remote_side``.
+    federation_uri = models.URLField(_("shared address"), max_length=500, blank=True)
+    remote_side = models.CharField(
+        _("side of the neighbouring network"), max_length=10, choices=SIDES, blank=True
+    )
+    remote_network_name = models.CharField(_("their network"), max_length=200, blank=True)
+    remote_network_uri = models.URLField(_("their network's address"), max_length=500, blank=True)
+    remote_network_email = models.EmailField(_("their facilitators' email"), blank=True)
+    # Only what the person consented to share with neighbouring networks.
+    remote_name = models.CharField(_("name shown"), max_length=150, blank=True)
+    remote_presentation = models.TextField(_("their presentation"), blank=True)
+    remote_listing_title = models.CharField(_("their listing"), max_length=160, blank=True)
+    remote_contact = models.JSONField(_("their contact details"), default=dict, blank=True)
+    remote_agreed_at = models.DateTimeField(
+        _("they confirmed the agreement at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -129,6 +154,11 @@ class Connection(Stateful, models.Model):
             models.CheckConstraint(
                 condition=~Q(requester=models.F("offerer")), name="connection_two_different_people"
             ),
+            models.UniqueConstraint(
+                fields=["network", "federation_uri"],
+                condition=~Q(federation_uri=""),
+                name="connection_one_per_shared_address",
+            ),
         ]
         indexes = [
             models.Index(fields=["network", "status"]),
@@ -136,7 +166,30 @@ class Connection(Stateful, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.requester} ↔ {self.offerer}"
+        return f"{self.requester_name} ↔ {self.offerer_name}"
+
+    @property
+    def is_cross_network(self) -> bool:
+        return bool(self.remote_side)
+
+    def party(self, side: str) -> Member | None:
+        """Our member on ``side``; None on the neighbouring network's side."""
+        return self.requester if side == "requester" else self.offerer
+
+    def _name(self, side: str) -> str:
+        if side == self.remote_side:
+            return self.remote_name or (
+                _("a member of %(network)s") % {"network": self.remote_network_name}
+            )
+        return self.party(side).display_name
+
+    @property
+    def requester_name(self) -> str:
+        return self._name("requester")
+
+    @property
+    def offerer_name(self) -> str:
+        return self._name("offerer")
 
     def side_of(self, member: Member | None) -> str | None:
         if member is None:

@@ -189,9 +189,7 @@ class Registration(Stateful, models.Model):
     remote_uri = models.URLField(_("address at their network"), max_length=500, blank=True)
     remote_name = models.CharField(_("name shown"), max_length=150, blank=True)
     remote_network_name = models.CharField(_("their network"), max_length=200, blank=True)
-    remote_network_uri = models.URLField(
-        _("their network's address"), max_length=500, blank=True
-    )
+    remote_network_uri = models.URLField(_("their network's address"), max_length=500, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -96,10 +96,32 @@ def contact_for(connection: Connection, user) -> ContactCard | None:
     side = connection.side_of(permissions.membership(user, connection.network_id))
     if side is None:
         return None
+    if connection.is_cross_network:
+        return remote_contact_card(connection)
     other = connection.offerer if side == "requester" else connection.requester
     if other.status == Member.Status.WITHDRAWN:
         return None
     return contact_card(other)
+
+
+def remote_contact_card(connection: Connection) -> ContactCard | None:
+    """The other network's person, as far as they consented for neighbouring networks;
+    None until their network sent it, or once they left."""
+    sent = connection.remote_contact
+    if not sent:
+        return None
+    name = (
+        connection.offerer_name
+        if connection.remote_side == "offerer"
+        else (connection.requester_name)
+    )
+    return ContactCard(
+        name,
+        email=sent.get("email", ""),
+        phone=sent.get("phone", ""),
+        link=sent.get("link", ""),
+        through_facilitator=bool(sent.get("throughFacilitator")),
+    )
 
 
 def exchange_list(network: Network, user) -> QuerySet[Exchange]:

@@ -15,12 +15,27 @@ from rers_core.errors import DomainError, NotAllowed, ValidationFailed
 from rers_core.models import Connection, ContactConsent, Exchange, Listing, Member, Notification
 from rers_core.services._common import is_instance_admin, require_facilitator
 from rers_core.services.notifications import notify
+from rers_core.signals import connection_changed
 
 Side = str  # "requester" or "offerer"
+CONTACT_KEYS = ("email", "phone", "link")
 
 
-def _party(connection: Connection, side: Side) -> Member:
-    return connection.requester if side == "requester" else connection.offerer
+def _other(side: Side) -> Side:
+    return "offerer" if side == "requester" else "requester"
+
+
+def _notify_party(kind: str, connection: Connection, side: Side) -> None:
+    """Tell our member on ``side``; the neighbouring network tells its own."""
+    person = connection.party(side)
+    if person is not None and side != connection.remote_side:
+        notify(kind, person, connection.pk)
+
+
+def announce(connection: Connection) -> None:
+    """Let the federation tell the other network about a connection across networks."""
+    if connection.is_cross_network:
+        connection_changed.send(sender=Connection, connection=connection)
 
 
 def _acting_side(connection: Connection, acting, side: Side | None) -> Side:
@@ -59,14 +74,6 @@ def _open_listing(listing: Listing | None, direction: str, network_id: int | Non
         )
     if listing.status != Listing.Status.OPEN:
         raise DomainError(_("“%s” is no longer open.") % listing.title)
-    if listing.is_mirrored:
-        raise DomainError(
-            _(
-                "“%(title)s” belongs to %(network)s, a neighbouring network: "
-                "connections across networks are not open yet."
-            )
-            % {"title": listing.title, "network": listing.origin_name}
-        )
     if network_id is not None and listing.network_id != network_id:
         raise DomainError(_("Both listings must belong to the same network."))
 
@@ -94,20 +101,23 @@ def connection_propose(
     network = (request or offer).network
     _open_listing(request, Listing.Direction.REQUEST, network.pk)
     _open_listing(offer, Listing.Direction.OFFER, network.pk)
+    remote_side = _remote_side(request, offer)
     acting_member = permissions.membership(acting, network)
     requester = request.member if request is not None else requester or acting_member
     offerer = offer.member if offer is not None else offerer or acting_member
-    if requester is None or offerer is None:
-        raise ValidationFailed(_("Say who the connection is between."), field="offer")
-    for person in (requester, offerer):
+    for side, person in (("requester", requester), ("offerer", offerer)):
+        if side == remote_side:
+            continue
+        if person is None:
+            raise ValidationFailed(_("Say who the connection is between."), field="offer")
         if person.network_id != network.pk or person.status != Member.Status.MEMBER:
             raise DomainError(_("Both people must be members of this network."))
-    if requester.pk == offerer.pk:
+    if requester is not None and offerer is not None and requester.pk == offerer.pk:
         raise DomainError(_("A connection needs two different people."))
 
-    if acting_member is not None and acting_member.pk == requester.pk:
+    if acting_member is not None and acting_member == requester:
         proposer = Connection.Proposer.REQUESTER
-    elif acting_member is not None and acting_member.pk == offerer.pk:
+    elif acting_member is not None and acting_member == offerer:
         proposer = Connection.Proposer.OFFERER
     else:
         require_facilitator(acting, network)
@@ -119,6 +129,8 @@ def connection_propose(
         earlier = earlier.filter(Q(request=request) | Q(request__isnull=True))
     if offer is not None:
         earlier = earlier.filter(Q(offer=offer) | Q(offer__isnull=True))
+    if remote_side:  # the person over there is known only by their listing
+        earlier = earlier.filter(**{_LISTING_OF[remote_side]: request or offer})
     if earlier.filter(status__in=Connection.ACTIVE).exists():
         raise DomainError(_("These two people are already being put in contact about this."))
     if earlier.filter(status=Connection.Status.DECLINED).exists():
@@ -136,6 +148,11 @@ def connection_propose(
         message=(message or "").strip(),
         expires_at=now + timedelta(days=core_settings.CONNECTION_EXPIRY_DAYS),
     )
+    if remote_side:
+        theirs = request if remote_side == "requester" else offer
+        connection.remote_side = remote_side
+        connection.remote_network_name = theirs.origin_name
+        connection.remote_listing_title = theirs.title
     if proposer == Connection.Proposer.REQUESTER:
         connection.requester_answer, connection.requester_answered_at = (
             Connection.Answer.ACCEPTED,
@@ -152,8 +169,26 @@ def connection_propose(
         ) from exc
     for side in ("requester", "offerer"):
         if getattr(connection, f"{side}_answer") == Connection.Answer.PENDING:
-            notify(Notification.Kind.CONNECTION_PROPOSED, _party(connection, side), connection.pk)
+            _notify_party(Notification.Kind.CONNECTION_PROPOSED, connection, side)
+    announce(connection)
     return connection
+
+
+_LISTING_OF = {"requester": "request", "offerer": "offer"}
+
+
+def _remote_side(request: Listing | None, offer: Listing | None) -> Side:
+    """The side of a neighbouring network's listing, if one is chosen ("" when none)."""
+    mirrored = [
+        listing for listing in (request, offer) if listing is not None and listing.is_mirrored
+    ]
+    if len(mirrored) == 2:
+        raise DomainError(
+            _("Both listings belong to neighbouring networks: one must be of this network.")
+        )
+    if not mirrored:
+        return ""
+    return "requester" if mirrored[0] is request else "offerer"
 
 
 @transaction.atomic
@@ -172,6 +207,11 @@ def connection_answer(
         .get(pk=connection.pk)
     )
     side = _acting_side(connection, acting, side)
+    if side == connection.remote_side:
+        raise DomainError(
+            _("This person answers through %(network)s, their own network.")
+            % {"network": connection.remote_network_name}
+        )
     if connection.status != Connection.Status.PROPOSED:
         raise DomainError(_("This connection is no longer waiting for answers."))
     if getattr(connection, f"{side}_answer") != Connection.Answer.PENDING:
@@ -180,22 +220,31 @@ def connection_answer(
     answer = Connection.Answer.ACCEPTED if accept else Connection.Answer.DECLINED
     setattr(connection, f"{side}_answer", answer)
     setattr(connection, f"{side}_answered_at", now)
-    other = "offerer" if side == "requester" else "requester"
-    if not accept:
-        connection.transition(Connection.Status.DECLINED)
-        connection.save()
-        notify(Notification.Kind.CONNECTION_DECLINED, _party(connection, other), connection.pk)
-        return connection
-    if getattr(connection, f"{other}_answer") == Connection.Answer.ACCEPTED:
-        connection.transition(Connection.Status.ACCEPTED)
-        if needs_relay(connection):
-            connection.relay_requested_at = now
-            for facilitator in _facilitators(connection.network_id):
-                notify(Notification.Kind.RELAY_REQUESTED, facilitator, connection.pk)
-        for person in (connection.requester, connection.offerer):
-            notify(Notification.Kind.CONNECTION_ACCEPTED, person, connection.pk)
+    _settle(connection, _other(side), now)
     connection.save()
+    announce(connection)
     return connection
+
+
+def _settle(connection: Connection, waiting_on: Side, now: datetime) -> None:
+    """After an answer: declined, or accepted by both (contact opens), or still waiting on
+    ``waiting_on``. The caller holds the row lock and saves."""
+    answers = {connection.requester_answer, connection.offerer_answer}
+    if Connection.Answer.DECLINED in answers:
+        connection.transition(Connection.Status.DECLINED)
+        _notify_party(Notification.Kind.CONNECTION_DECLINED, connection, waiting_on)
+    elif answers == {Connection.Answer.ACCEPTED}:
+        connection.transition(Connection.Status.ACCEPTED)
+        _ask_relay_if_needed(connection, now)
+        for side in ("requester", "offerer"):
+            _notify_party(Notification.Kind.CONNECTION_ACCEPTED, connection, side)
+
+
+def _ask_relay_if_needed(connection: Connection, now: datetime) -> None:
+    if connection.relay_requested_at is None and needs_relay(connection):
+        connection.relay_requested_at = now
+        for facilitator in _facilitators(connection.network_id):
+            notify(Notification.Kind.RELAY_REQUESTED, facilitator, connection.pk)
 
 
 def direct_channels(member: Member, audience: str = ContactConsent.Audience.NETWORK) -> set[str]:
@@ -209,8 +258,17 @@ def direct_channels(member: Member, audience: str = ContactConsent.Audience.NETW
 
 
 def needs_relay(connection: Connection) -> bool:
-    """True when one of the two gave no direct channel: a facilitator passes messages on."""
-    return any(not direct_channels(p) for p in (connection.requester, connection.offerer))
+    """True when one of the two gave no direct channel: a facilitator passes messages on.
+
+    Across networks, our member's choices for neighbouring networks count, and the other
+    network tells whether its member wants a facilitator in between (the facilitators of
+    both networks then relay)."""
+    if not connection.is_cross_network:
+        return any(not direct_channels(p) for p in (connection.requester, connection.offerer))
+    ours = connection.party(_other(connection.remote_side))
+    return not direct_channels(ours, ContactConsent.Audience.FEDERATED) or bool(
+        connection.remote_contact.get("throughFacilitator")
+    )
 
 
 def _facilitators(network_id: int) -> list[Member]:
@@ -258,6 +316,7 @@ def stop_connection(connection: Connection) -> None:
     for exchange in started:
         exchange.transition(Exchange.Status.CANCELLED)
         exchange.save(update_fields=["status"])
+    announce(connection)
 
 
 @transaction.atomic
@@ -271,5 +330,144 @@ def connection_expire_due(*, now: datetime | None = None) -> int:
     for connection in due:
         connection.transition(Connection.Status.EXPIRED)
         connection.save(update_fields=["status", "updated_at"])
+        announce(connection)
         count += 1
     return count
+
+
+# --- connections across networks: what the other network tells us --------------------
+
+
+@transaction.atomic
+def remote_connection_open(
+    *,
+    listing: Listing,
+    remote_side: Side,
+    federation_uri: str,
+    network_name: str,
+    network_uri: str,
+    network_email: str = "",
+    person_name: str = "",
+    presentation: str = "",
+    listing_title: str = "",
+    message: str = "",
+    remote_accepted: bool = False,
+) -> Connection:
+    """A neighbouring network asks to put one of its members in contact with the author of
+    ``listing``, one of ours. The person over there already accepted when they asked
+    themselves (their facilitators may also propose it, and they answer later); our member
+    is asked. Receiving the same request twice returns the same connection."""
+    existing = Connection.objects.filter(
+        network=listing.network, federation_uri=federation_uri
+    ).first()
+    if existing is not None:
+        return existing
+    local_side = _other(remote_side)
+    direction = Listing.Direction.OFFER if local_side == "offerer" else Listing.Direction.REQUEST
+    if listing.is_mirrored or listing.member is None:
+        raise DomainError(_("This listing is not one of this network's."))
+    _open_listing(listing, direction, listing.network_id)
+    if listing.member.status != Member.Status.MEMBER:
+        raise DomainError(_("“%s” is no longer open.") % listing.title)
+    now = timezone.now()
+    connection = Connection(
+        network=listing.network,
+        proposed_by=remote_side if remote_accepted else Connection.Proposer.FACILITATOR,
+        message=message.strip(),
+        expires_at=now + timedelta(days=core_settings.CONNECTION_EXPIRY_DAYS),
+        federation_uri=federation_uri,
+        remote_side=remote_side,
+        remote_network_name=network_name,
+        remote_network_uri=network_uri,
+        remote_network_email=network_email,
+        remote_name=person_name,
+        remote_presentation=presentation,
+        remote_listing_title=listing_title,
+    )
+    setattr(connection, _LISTING_OF[local_side], listing)
+    setattr(connection, local_side, listing.member)
+    if remote_accepted:
+        setattr(connection, f"{remote_side}_answer", Connection.Answer.ACCEPTED)
+        setattr(connection, f"{remote_side}_answered_at", now)
+    connection.save()
+    _notify_party(Notification.Kind.CONNECTION_PROPOSED, connection, local_side)
+    return connection
+
+
+@transaction.atomic
+def remote_connection_update(
+    *,
+    connection: Connection,
+    answer: str = "",
+    status: str = "",
+    person: dict | None = None,
+    contact: dict | None = None,
+    network_email: str = "",
+) -> Connection:
+    """Apply what the other network says of its side: its person's answer, a cancellation
+    or expiry, the name and presentation they share, their contact details once both
+    accepted, how to reach its facilitators. Changes that follow here (both accepted, relay asked) are announced back."""
+    connection = Connection.objects.select_for_update().get(pk=connection.pk)
+    remote, now, changed = connection.remote_side, timezone.now(), False
+    if network_email and network_email != connection.remote_network_email:
+        connection.remote_network_email, changed = network_email, True
+    if person is not None:
+        name = str(person.get("name") or "")[:150]
+        presentation = str(person.get("presentation") or "")
+        if (name, presentation) != (connection.remote_name, connection.remote_presentation):
+            connection.remote_name, connection.remote_presentation = name, presentation
+            changed = True
+    if (
+        connection.status == Connection.Status.PROPOSED
+        and answer in (Connection.Answer.ACCEPTED, Connection.Answer.DECLINED)
+        and getattr(connection, f"{remote}_answer") == Connection.Answer.PENDING
+    ):
+        setattr(connection, f"{remote}_answer", answer)
+        setattr(connection, f"{remote}_answered_at", now)
+        _settle(connection, _other(remote), now)
+        changed = True
+    if contact is not None and connection.status in Connection.CONTACT_OPEN:
+        cleaned = {key: str(contact[key])[:300] for key in CONTACT_KEYS if contact.get(key)}
+        cleaned["throughFacilitator"] = bool(contact.get("throughFacilitator")) or not any(
+            cleaned.get(key) for key in CONTACT_KEYS
+        )
+        if cleaned != connection.remote_contact:
+            connection.remote_contact = cleaned
+            _ask_relay_if_needed(connection, now)
+            changed = True
+    if changed:
+        connection.save()
+    if status in (Connection.Status.CANCELLED, Connection.Status.EXPIRED) and (
+        connection.status != status and connection.can_transition(status)
+    ):
+        if status == Connection.Status.CANCELLED:
+            stop_connection(connection)
+        else:
+            connection.transition(status)
+            connection.save(update_fields=["status", "updated_at"])
+        changed = True
+    if changed:
+        announce(connection)
+    return connection
+
+
+@transaction.atomic
+def remote_connection_erase(*, connection: Connection) -> None:
+    """The other network's person left it, or the peering ended: stop the connection and
+    erase what we hold about that person, including the free text written with them."""
+    from rers_core.services.exchanges import erase_exchange_texts
+
+    connection = Connection.objects.select_for_update().get(pk=connection.pk)
+    if connection.status in Connection.ACTIVE and connection.can_transition(
+        Connection.Status.CANCELLED
+    ):
+        stop_connection(connection)
+    Connection.objects.filter(pk=connection.pk).update(
+        message="",
+        remote_name="",
+        remote_presentation="",
+        remote_listing_title="",
+        remote_contact={},
+        remote_agreed_at=None,
+    )
+    erase_exchange_texts(Exchange.objects.filter(connection=connection))

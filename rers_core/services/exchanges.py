@@ -23,6 +23,7 @@ from rers_core.models import (
     Review,
 )
 from rers_core.services._common import full_clean, is_instance_admin, require_facilitator
+from rers_core.services.connections import announce
 from rers_core.services.notifications import notify
 
 REVIEW_FIELDS = ("interest", "obstacles", "helpers", "next_steps")
@@ -59,6 +60,18 @@ def _refuse_non_participant(exchange: Exchange, acting, member: Member | None) -
         raise ValidationFailed(_("This person does not take part in the exchange."), field="member")
 
 
+def erase_exchange_texts(exchanges) -> None:
+    """Erase what a person who left co-wrote: an exchange's title (copied from a listing),
+    its agreement and its sessions' notes."""
+    for exchange in exchanges:
+        exchange.title = _("Exchange #%d") % exchange.pk
+        exchange.save(update_fields=["title"])
+    ExchangeAgreement.objects.filter(exchange__in=exchanges).update(
+        frequency="", place="", schedule="", content="", methods="", evaluation=""
+    )
+    ExchangeSession.objects.filter(exchange__in=exchanges).update(note="")
+
+
 def _require_open(exchange: Exchange) -> None:
     if exchange.status in (Exchange.Status.DONE, Exchange.Status.CANCELLED):
         raise DomainError(_("This exchange is over."))
@@ -71,7 +84,8 @@ def exchange_from_connection(
     """Start the exchange of two people who both accepted their connection.
 
     The offerer gives, the requester receives; they then write their agreement together.
-    Starting it twice returns the same exchange.
+    Starting it twice returns the same exchange. Across networks each network holds the
+    exchange with its own member, and the agreement is kept the same on both sides.
     """
     connection = (
         Connection.objects.select_for_update(of=("self",))
@@ -91,11 +105,12 @@ def exchange_from_connection(
         network=connection.network,
         kind=kind,
         title=title,
-        givers=[connection.offerer],
-        receivers=[connection.requester],
+        givers=[p for p in [connection.offerer] if p is not None],
+        receivers=[p for p in [connection.requester] if p is not None],
         acting=acting,
         connection=connection,
     )
+    announce(connection)
     return exchange
 
 
@@ -120,7 +135,11 @@ def _create(*, network, kind, title, givers, receivers, acting, connection=None)
     givers, receivers = list(givers), list(receivers)
     if kind not in Exchange.Kind.values:
         raise ValidationFailed(_("Unknown kind of exchange “%s”.") % kind, field="kind")
-    if not givers or not receivers:
+    across = connection is not None and connection.is_cross_network
+    if across:  # the other person takes part from their own network
+        if kind != Exchange.Kind.ONE_TO_ONE or len(givers) + len(receivers) != 1:
+            raise ValidationFailed(_("An exchange across networks is one-to-one."), field="kind")
+    elif not givers or not receivers:
         raise ValidationFailed(
             _("An exchange needs at least one giver and one receiver."), field="givers"
         )
@@ -129,7 +148,7 @@ def _create(*, network, kind, title, givers, receivers, acting, connection=None)
         raise ValidationFailed(
             _("Each person takes part once, as giver or receiver."), field="givers"
         )
-    if kind == Exchange.Kind.ONE_TO_ONE and (len(givers), len(receivers)) != (1, 1):
+    if not across and kind == Exchange.Kind.ONE_TO_ONE and (len(givers), len(receivers)) != (1, 1):
         raise ValidationFailed(
             _("A one-to-one exchange has one giver and one receiver."), field="kind"
         )
@@ -179,12 +198,24 @@ def agreement_update(*, exchange: Exchange, acting, **fields: str) -> ExchangeAg
     agreement.updated_by = participant.member if participant else None
     full_clean(agreement, exclude=["exchange", "updated_by"])
     agreement.save()
+    _reopen(exchange)
+    _announce(exchange)
+    return agreement
+
+
+def _reopen(exchange: Exchange) -> None:
+    """The agreement changed: everyone confirms it again."""
     exchange.participants.update(agreed_at=None)
+    Connection.objects.filter(pk=exchange.connection_id).update(remote_agreed_at=None)
     if exchange.status == Exchange.Status.AGREED:
         exchange.transition(Exchange.Status.DRAFT)
         exchange.save(update_fields=["status"])
         _move_connection(exchange, Connection.Status.ACCEPTED)
-    return agreement
+
+
+def _announce(exchange: Exchange) -> None:
+    if exchange.connection_id is not None:
+        announce(Connection.objects.get(pk=exchange.connection_id))
 
 
 @transaction.atomic
@@ -208,14 +239,22 @@ def agreement_confirm(*, exchange: Exchange, acting, member: Member | None = Non
     if participant.agreed_at is None:
         participant.agreed_at = timezone.now()
         participant.save(update_fields=["agreed_at"])
-    if (
-        exchange.status == Exchange.Status.DRAFT
-        and not exchange.participants.filter(agreed_at__isnull=True).exists()
-    ):
-        exchange.transition(Exchange.Status.AGREED)
-        exchange.save(update_fields=["status"])
-        _move_connection(exchange, Connection.Status.AGREED)
+    _agree_if_everyone_did(exchange)
+    _announce(exchange)
     return exchange
+
+
+def _agree_if_everyone_did(exchange: Exchange) -> None:
+    if exchange.status != Exchange.Status.DRAFT:
+        return
+    if exchange.participants.filter(agreed_at__isnull=True).exists():
+        return
+    connection = exchange.connection
+    if connection is not None and connection.is_cross_network and not connection.remote_agreed_at:
+        return  # the person of the other network has not confirmed this text yet
+    exchange.transition(Exchange.Status.AGREED)
+    exchange.save(update_fields=["status"])
+    _move_connection(exchange, Connection.Status.AGREED)
 
 
 def _move_connection(exchange: Exchange, to: str) -> None:
@@ -225,6 +264,7 @@ def _move_connection(exchange: Exchange, to: str) -> None:
     if connection.status != to and connection.can_transition(to):
         connection.transition(to)
         connection.save(update_fields=["status", "updated_at"])
+        announce(connection)
 
 
 @transaction.atomic
@@ -251,6 +291,11 @@ def exchange_complete(*, exchange: Exchange, acting) -> Exchange:
         return exchange
     if exchange.status != Exchange.Status.AGREED:
         raise DomainError(_("The participants must agree on the exchange before it is done."))
+    _complete(exchange)
+    return exchange
+
+
+def _complete(exchange: Exchange) -> None:
     exchange.transition(Exchange.Status.DONE)
     exchange.done_at = timezone.now()
     exchange.save(update_fields=["status", "done_at"])
@@ -258,7 +303,6 @@ def exchange_complete(*, exchange: Exchange, acting) -> Exchange:
     for participant in exchange.participants.select_related("member"):
         Review.objects.get_or_create(exchange=exchange, member=participant.member)
         notify(Notification.Kind.REVIEW_REQUESTED, participant.member, exchange.pk)
-    return exchange
 
 
 @transaction.atomic
@@ -308,3 +352,49 @@ def review_submit(
     if not Review.objects.filter(exchange=exchange, submitted_at__isnull=True).exists():
         _move_connection(exchange, Connection.Status.CLOSED)
     return review
+
+
+@transaction.atomic
+def remote_exchange_update(
+    *,
+    connection: Connection,
+    agreement: dict | None,
+    agreement_updated: datetime | None,
+    confirmed: bool,
+    done: bool,
+) -> None:
+    """Apply what the other network says of the exchange of a connection across networks:
+    that it started, the agreement's text (the latest edit wins), whether their member
+    confirmed that very text, and that it took place. Reviews stay in each network."""
+    connection = Connection.objects.select_for_update().get(pk=connection.pk)
+    if agreement is None:
+        return
+    exchange = Exchange.objects.filter(connection=connection).first()
+    if exchange is None:
+        if connection.status != Connection.Status.ACCEPTED:
+            return
+        exchange = exchange_from_connection(connection=connection, acting=None)
+    exchange = Exchange.objects.select_for_update().get(pk=exchange.pk)
+    ours = exchange.agreement
+    theirs = {key: str(agreement.get(key) or "")[:5000] for key in ExchangeAgreement.FIELDS}
+    same = all(getattr(ours, key) == value for key, value in theirs.items())
+    if not same and exchange.status in (Exchange.Status.DRAFT, Exchange.Status.AGREED):
+        if agreement_updated is not None and agreement_updated > ours.updated_at:
+            for key, value in theirs.items():
+                setattr(ours, key, value)
+            ours.updated_by = None
+            ours.save()
+            ExchangeAgreement.objects.filter(pk=ours.pk).update(updated_at=agreement_updated)
+            _reopen(exchange)
+            same = True
+    connection.refresh_from_db()
+    agreed_at = connection.remote_agreed_at
+    if confirmed and same and agreed_at is None:
+        Connection.objects.filter(pk=connection.pk).update(remote_agreed_at=timezone.now())
+    elif not (confirmed and same) and agreed_at is not None:
+        Connection.objects.filter(pk=connection.pk).update(remote_agreed_at=None)
+    exchange.refresh_from_db()
+    _agree_if_everyone_did(exchange)
+    if done and exchange.status == Exchange.Status.AGREED:
+        _complete(exchange)
+    _announce(exchange)

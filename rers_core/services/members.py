@@ -24,8 +24,6 @@ from rers_core.models import (
     Connection,
     ContactConsent,
     Exchange,
-    ExchangeAgreement,
-    ExchangeSession,
     Listing,
     Member,
     Network,
@@ -40,6 +38,7 @@ from rers_core.services._common import (
     require_coordinator,
     require_facilitator,
 )
+from rers_core.services.connections import announce
 from rers_core.signals import listing_changed
 
 User = get_user_model()
@@ -325,6 +324,11 @@ def member_withdraw(*, member: Member, acting) -> Member:
     member.left_at = now
     member.user = None
     member.save()
+    # The other network of each connection across networks erases what it holds of them.
+    for connection in Connection.objects.filter(Q(requester=member) | Q(offerer=member)).exclude(
+        remote_side=""
+    ):
+        announce(connection)
     WithdrawalRecord.objects.create(
         network=member.network,
         performed_by=WithdrawalRecord.Actor.SELF if by_self else WithdrawalRecord.Actor.FACILITATOR,
@@ -490,21 +494,20 @@ def _erase_connections_and_reviews(member: Member) -> None:
     """Stop what the person was part of and erase the free text they wrote or received."""
     mine = Connection.objects.filter(Q(requester=member) | Q(offerer=member))
     from rers_core.services.connections import stop_connection
+    from rers_core.services.exchanges import erase_exchange_texts
 
     for connection in mine.filter(status__in=Connection.ACTIVE).select_for_update():
         if connection.can_transition(Connection.Status.CANCELLED):
             stop_connection(connection)
-    mine.update(message="")
-    # An exchange's title is copied from a listing, and its agreement and sessions are
-    # free text the person co-wrote: none of it may outlive them.
-    theirs = Exchange.objects.filter(participants__member=member)
-    for exchange in theirs:
-        exchange.title = _("Exchange #%d") % exchange.pk
-        exchange.save(update_fields=["title"])
-    ExchangeAgreement.objects.filter(exchange__in=theirs).update(
-        frequency="", place="", schedule="", content="", methods="", evaluation=""
+    # What the other person of a connection across networks shared is no longer needed.
+    mine.update(
+        message="",
+        remote_name="",
+        remote_presentation="",
+        remote_listing_title="",
+        remote_contact={},
     )
-    ExchangeSession.objects.filter(exchange__in=theirs).update(note="")
+    erase_exchange_texts(Exchange.objects.filter(participants__member=member))
     Review.objects.filter(member=member).update(
         interest="", obstacles="", helpers="", next_steps=""
     )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rers_core.errors import DomainError
-from rers_core.models import ContactConsent, Event, EventException, Network, Registration
+from rers_core.models import Event, EventException, Network, Registration
 from rers_core.recurrence import normalise_rule
 from rers_core.services import events as core_events
 from rers_federation import keys
@@ -30,6 +30,8 @@ from rers_federation.services.objects import (
     ActivityInvalid,
     distance_km,
     drop_copy,
+    forget_personal,
+    known_to_neighbours,
     last_published,
     local_id,
     new_activity,
@@ -122,14 +124,6 @@ def _origin_peer(event: Event) -> Peer | None:
     return mirror.peer if mirror is not None else None
 
 
-def _shares_name_with_neighbours(registration: Registration) -> bool:
-    return ContactConsent.objects.filter(
-        member=registration.member,
-        audience=ContactConsent.Audience.FEDERATED,
-        revoked_at__isnull=True,
-    ).exists()
-
-
 def registration_publish(registration: Registration) -> None:
     """Send a registration's news to the other side (inside its transaction): our member's
     Join or Leave to the organiser, or our answer to a neighbour's participant."""
@@ -158,10 +152,12 @@ def registration_publish(registration: Registration) -> None:
             "event": event.origin_uri,
             "occurrence": registration.occurrence_start.isoformat(),
         }
-        if kind == "Join" and _shares_name_with_neighbours(registration):
+        if kind == "Join" and known_to_neighbours(registration.member):
             obj["name"] = registration.member.display_name
         if kind == "Leave":
-            _forget_name(OutboxActivity.objects.filter(network=event.network, object_uri=uri))
+            forget_personal(
+                OutboxActivity.objects.filter(network=event.network, object_uri=uri), ("name",)
+            )
         publish_about(event.network, new_activity(event.network, kind, obj), uri, peer)
     elif registration.remote_uri:
         peer = Peer.objects.filter(
@@ -330,21 +326,12 @@ def leave_receive(*, network: Network, peer: Peer, obj: Any) -> None:
     registration = (
         Registration.objects.filter(event=event, remote_uri=uri).first() if event else None
     )
-    _forget_name(InboxActivity.objects.filter(network=network, peer=peer, payload__object__id=uri))
+    forget_personal(
+        InboxActivity.objects.filter(network=network, peer=peer, payload__object__id=uri), ("name",)
+    )
     if registration is None or registration.remote_network_uri != peer.document_url:
         return
     core_events.remote_registration_withdraw(event=event, remote_uri=uri)
-
-
-def _forget_name(activities) -> None:
-    """Once a seat is given up, the name a Join carried is no longer needed: erase it from
-    the stored copies of the activity (our log, or what we received)."""
-    for record in activities.filter(type="Join"):
-        obj = record.payload.get("object")
-        if isinstance(obj, dict) and "name" in obj:
-            without = {key: value for key, value in obj.items() if key != "name"}
-            record.payload = {**record.payload, "object": without}
-            record.save(update_fields=["payload"])
 
 
 @transaction.atomic

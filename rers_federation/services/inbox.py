@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from rers_core.models import Network
 from rers_federation.documents import DocumentInvalid
 from rers_federation.models import InboxActivity, Peer
-from rers_federation.services import calendar, catalogue, objects, peering
+from rers_federation.services import calendar, catalogue, connections, objects, peering
 
 # Types an active peer may send; the peering handshake is handled before this.
 OBJECT_TYPES = {"Create", "Update", "Delete", "Join", "Leave"}
@@ -38,6 +38,12 @@ def _apply(network: Network, peer: Peer, activity: dict[str, Any]) -> None:
         catalogue.listing_receive(network=network, peer=peer, obj=obj)
     elif kind in ("Create", "Update") and object_type == "Event":
         calendar.event_receive(network=network, peer=peer, obj=obj)
+    elif kind == "Create" and object_type == "Connection":
+        connections.connection_create_receive(network=network, peer=peer, obj=obj)
+    elif kind == "Update" and object_type == "Connection":
+        connections.connection_update_receive(network=network, peer=peer, obj=obj)
+    elif kind == "Delete" and connections.is_connection_delete(obj):
+        connections.connection_delete_receive(network=network, peer=peer, obj=obj)
     elif kind == "Update" and object_type == "Registration":
         calendar.answer_receive(network=network, peer=peer, obj=obj)
     elif kind == "Update":

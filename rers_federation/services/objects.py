@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from rers_core.models import Event, Listing, Network, Registration
+from rers_core.models import ContactConsent, Event, Listing, Member, Network, Registration
 from rers_core.search import backend as search_backend
 from rers_core.services import events as core_events
 from rers_federation import keys
@@ -67,6 +67,25 @@ def publish_about(
 def withdrawal(kind: str, uri: str) -> dict[str, Any]:
     """The object of an Update telling peers to drop their copy, which may come back."""
     return {"type": kind, "id": uri, "withdrawn": True, "updated": timezone.now().isoformat()}
+
+
+def known_to_neighbours(member: Member) -> bool:
+    """Whether ``member`` agreed to be known by neighbouring networks: any contact consent
+    for that audience lets their display name (and, for a connection, presentation) go."""
+    return ContactConsent.objects.filter(
+        member=member, audience=ContactConsent.Audience.FEDERATED, revoked_at__isnull=True
+    ).exists()
+
+
+def forget_personal(activities, keys: tuple[str, ...]) -> None:
+    """Erase personal ``keys`` from the stored copies of activities (our log, or what we
+    received) once they are no longer needed, for example after a withdrawal."""
+    for record in activities:
+        obj = record.payload.get("object")
+        if isinstance(obj, dict) and any(key in obj for key in keys):
+            without = {key: value for key, value in obj.items() if key not in keys}
+            record.payload = {**record.payload, "object": without}
+            record.save(update_fields=["payload"])
 
 
 def last_published(network: Network, uri: str) -> dict[str, Any] | None:
@@ -166,7 +185,8 @@ def relabel_copies(peer: Peer) -> None:
 def peer_forget(peer: Peer) -> None:
     """Remove everything mirrored from a peer whose peering ended: its events (with our
     members' registrations for them) and listings, its participants at our events (their
-    seats go to the waiting list), what we received from it, and our place in its log —
+    seats go to the waiting list), connections with its members (stopped, what they shared
+    erased), what we received from it, and our place in its log —
     so that a new peering starts from a clean slate."""
     for mirror in peer.mirrored_objects.exclude(event=None, listing=None):
         drop_copy(mirror)
@@ -178,6 +198,9 @@ def peer_forget(peer: Peer) -> None:
             event=registration.event, remote_uri=registration.remote_uri
         )
     remote.delete()
+    from rers_federation.services.connections import peer_connections_forget
+
+    peer_connections_forget(peer)
     peer.mirrored_objects.all().delete()
     peer.inbox_activities.all().delete()
     Peer.objects.filter(pk=peer.pk).update(pull_cursor="", last_pull_at=None, last_pull_error="")

@@ -18,15 +18,27 @@ from rers_core.errors import (
     ("exc", "status", "code", "errors"),
     [
         (DomainError("Refused."), 400, "domain_error", None),
-        (ValidationFailed("Give a title.", field="title"), 400, "invalid",
-         {"title": ["Give a title."]}),
+        (
+            ValidationFailed("Give a title.", field="title"),
+            400,
+            "invalid",
+            {"title": ["Give a title."]},
+        ),
         (NotAllowed("No."), 403, "not_allowed", None),
         (NotFound("No such listing."), 404, "not_found", None),
-        (NotFound("No such domain.", field="domain"), 400, "not_found",
-         {"domain": ["No such domain."]}),
+        (
+            NotFound("No such domain.", field="domain"),
+            400,
+            "not_found",
+            {"domain": ["No such domain."]},
+        ),
         (InvalidTransition("Closed."), 409, "invalid_transition", None),
-        (DjangoValidationError({"email": ["Enter a valid email address."]}), 400, "invalid",
-         {"email": ["Enter a valid email address."]}),
+        (
+            DjangoValidationError({"email": ["Enter a valid email address."]}),
+            400,
+            "invalid",
+            {"email": ["Enter a valid email address."]},
+        ),
         (DjangoValidationError("Wrong."), 400, "invalid", {"non_field_errors": ["Wrong."]}),
         (exceptions.NotAuthenticated(), 401, "not_authenticated", None),
         (exceptions.MethodNotAllowed("PUT"), 405, "method_not_allowed", None),
@@ -45,8 +57,10 @@ def test_validation_failed_with_several_fields():
     exc.errors = {"name": ["Name missing."], "__all__": ["Inconsistent."]}
     response = exception_handler(exc, {})
     assert response.status_code == 400
-    assert response.data["errors"] == {"name": ["Name missing."],
-                                       "non_field_errors": ["Inconsistent."]}
+    assert response.data["errors"] == {
+        "name": ["Name missing."],
+        "non_field_errors": ["Inconsistent."],
+    }
 
 
 def test_single_message_becomes_the_detail():
@@ -61,7 +75,9 @@ def test_single_message_becomes_the_detail():
 
 def test_nested_errors_are_flattened():
     assert flatten_errors({"a": {"b": ["x"]}, "c": [{"d": ["y"]}], "e": "z"}) == {
-        "a.b": ["x"], "c.0.d": ["y"], "e": ["z"],
+        "a.b": ["x"],
+        "c.0.d": ["y"],
+        "e": ["z"],
     }
 
 

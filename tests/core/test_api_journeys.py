@@ -97,8 +97,14 @@ def test_member_journey(network, coordinator):
     offer_id = created["id"]
     response = client.post(
         net(network, "listings/"),
-        {"direction": "request", "kind": "knowledge", "domain": domain,
-         "title": "Comprendre un contrat", "group": True, "setting": "remote"},
+        {
+            "direction": "request",
+            "kind": "knowledge",
+            "domain": domain,
+            "title": "Comprendre un contrat",
+            "group": True,
+            "setting": "remote",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -186,7 +192,8 @@ def test_facilitator_on_behalf_journey(network, facilitator, coordinator):
 
     # Another one with an email: their account gets it as username.
     response = client.post(
-        net(network, "members/"), {"display_name": "Noa", "email": "Noa@Example.org"},
+        net(network, "members/"),
+        {"display_name": "Noa", "email": "Noa@Example.org"},
         format="json",
     )
     assert response.status_code == 201
@@ -223,8 +230,13 @@ def test_facilitator_on_behalf_journey(network, facilitator, coordinator):
     domain = network.domains.first().slug
     response = client.post(
         net(network, "listings/"),
-        {"member": lou_id, "direction": "offer", "kind": "experience", "domain": domain,
-         "title": "Travailler en cuisine collective"},
+        {
+            "member": lou_id,
+            "direction": "offer",
+            "kind": "experience",
+            "domain": domain,
+            "title": "Travailler en cuisine collective",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -274,19 +286,22 @@ def test_facilitator_on_behalf_journey(network, facilitator, coordinator):
 def test_token_obtain_use_revoke(network, member):
     client = client_for()
     bad = client.post(
-        f"{V1}/auth/token/", {"username": member.user.username, "password": "wrong"},
+        f"{V1}/auth/token/",
+        {"username": member.user.username, "password": "wrong"},
         format="json",
     )
     assert bad.status_code == 400
     assert bad.json()["code"] == "invalid"
 
     response = client.post(
-        f"{V1}/auth/token/", {"username": member.user.username, "password": PASSWORD},
+        f"{V1}/auth/token/",
+        {"username": member.user.username, "password": PASSWORD},
         format="json",
     )
     token = response.json()["token"]
     again = client.post(
-        f"{V1}/auth/token/", {"username": member.user.username, "password": PASSWORD},
+        f"{V1}/auth/token/",
+        {"username": member.user.username, "password": PASSWORD},
         format="json",
     )
     assert again.json()["token"] == token
@@ -306,7 +321,8 @@ def test_token_obtain_use_revoke(network, member):
 
 def test_token_refused_for_account_without_password(network, facilitator):
     client_for(facilitator).post(
-        net(network, "members/"), {"display_name": "Lou", "email": "lou@example.org"},
+        net(network, "members/"),
+        {"display_name": "Lou", "email": "lou@example.org"},
         format="json",
     )
     response = client_for().post(

@@ -71,8 +71,7 @@ def test_consent_list(network, facilitator, member, django_assert_num_queries):
 
     def add(count):
         for _ in range(count):
-            consent = consent_grant(member=member, channel="email", audience="network",
-                                    acting=None)
+            consent = consent_grant(member=member, channel="email", audience="network", acting=None)
             consent_revoke(consent=consent, acting=None)
 
     add(3)

@@ -18,9 +18,7 @@ def test_committed_schema_is_current(tmp_path):
     reset_generator_stats()
     # As `manage.py spectacular` runs: in the site's default language.
     with translation.override(settings.LANGUAGE_CODE):
-        call_command(
-            "spectacular", "--validate", "--fail-on-warn", "--file", str(generated)
-        )
+        call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(generated))
     assert SCHEMA.exists(), "docs/openapi.yaml is stale: run `make schema`"
     assert generated.read_bytes() == SCHEMA.read_bytes(), (
         "docs/openapi.yaml is stale: run `make schema`"

@@ -289,12 +289,14 @@ def test_a_neighbours_listing_cannot_be_changed_from_the_portal(network, facilit
     assert (near.title, near.status) == ("Tricoter une écharpe", Listing.Status.OPEN)
 
 
-def test_asking_for_a_neighbours_offer_is_refused_with_a_message(network, camille, neighbours):
-    near = neighbours["near"]
+def test_asking_a_network_that_cannot_be_reached_is_refused_with_a_message(
+    network, camille, neighbours
+):
+    near = neighbours["near"]  # a copy whose network is not (or no longer) a peer
     browser = _as(camille)
     response = browser.post(_url("connection_propose", network), {"offer": near.pk}, follow=True)
     page = check_page(response)
-    assert "a neighbouring network: connections across networks are not open yet" in page
+    assert "cannot be reached at the moment: try again later" in page
     assert not Connection.objects.exists()
 
 

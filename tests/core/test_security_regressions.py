@@ -42,8 +42,12 @@ V1 = "/api/v1"
 def _event(network, **fields) -> Event:
     start = timezone.now().replace(microsecond=0) + timedelta(days=2)
     return Event.objects.create(
-        network=network, kind=Event.Kind.DROP_IN, title=fields.pop("title", "Permanence"),
-        starts_at=start, ends_at=start + timedelta(hours=2), **fields,
+        network=network,
+        kind=Event.Kind.DROP_IN,
+        title=fields.pop("title", "Permanence"),
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        **fields,
     )
 
 
@@ -85,9 +89,7 @@ def test_portal_occurrence_key_in_year_one_is_not_found(client, network):
     assert _no_raise(client).get(url).status_code == 404
 
 
-def test_portal_occurrence_actions_with_out_of_range_key_are_not_500(
-    client, network, facilitator
-):
+def test_portal_occurrence_actions_with_out_of_range_key_are_not_500(client, network, facilitator):
     event = _event(network)
     login(_no_raise(client), facilitator)
     key = "99991231T235959Z"
@@ -112,10 +114,17 @@ def test_api_listing_with_unicode_digit_domain_is_a_400(network, member, api, do
     """``domain_for`` trusts ``str.isdigit()``, which is true for "²" though ``int("²")``
     fails: creating a listing answers 500 instead of a field error."""
     login(api, member)
-    response = api.post(f"{V1}/networks/{network.slug}/listings/", {
-        "direction": "offer", "kind": "knowledge", "domain": domain, "title": "Tableur",
-        "one_to_one": True,
-    }, format="json")
+    response = api.post(
+        f"{V1}/networks/{network.slug}/listings/",
+        {
+            "direction": "offer",
+            "kind": "knowledge",
+            "domain": domain,
+            "title": "Tableur",
+            "one_to_one": True,
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert "domain" in response.json().get("errors", {})
 
@@ -171,9 +180,7 @@ def test_withdrawal_erases_the_listing_title_copied_into_the_exchange(network):
     assert "Durand" not in exchange.title
 
 
-def test_withdrawal_erased_title_is_not_shown_to_the_other_participant(
-    client, network
-):
+def test_withdrawal_erased_title_is_not_shown_to_the_other_participant(client, network):
     connection, requester, offerer = _accepted_connection(
         network, offer_title="Les recettes de Dominique Durand"
     )
@@ -190,8 +197,7 @@ def test_withdrawal_erased_title_is_not_shown_to_the_other_participant(
 # --- Roles -----------------------------------------------------------------------------------
 
 
-def test_facilitator_cannot_remove_the_only_coordinator(network, facilitator, coordinator,
-                                                                api):
+def test_facilitator_cannot_remove_the_only_coordinator(network, facilitator, coordinator, api):
     """``member_withdraw`` only asks ``can_act_for``: a facilitator can withdraw the
     network's only coordinator (erasing them and deleting their account), which strips the
     coordinator role without ``member_assign_role``'s coordinator-only check and leaves the
@@ -199,14 +205,17 @@ def test_facilitator_cannot_remove_the_only_coordinator(network, facilitator, co
     login(api, facilitator)
     response = api.post(
         f"{V1}/networks/{network.slug}/members/{coordinator.pk}/withdraw/",
-        {"confirm": True}, format="json",
+        {"confirm": True},
+        format="json",
     )
     assert response.status_code in (400, 403)
     coordinator.refresh_from_db()
     assert coordinator.status == Member.Status.MEMBER
-    assert network.members.filter(role=Member.Role.COORDINATOR).exclude(
-        status=Member.Status.WITHDRAWN
-    ).exists()
+    assert (
+        network.members.filter(role=Member.Role.COORDINATOR)
+        .exclude(status=Member.Status.WITHDRAWN)
+        .exists()
+    )
 
 
 # --- Guarantees that hold (regression tests) -------------------------------------------------
@@ -228,8 +237,12 @@ def test_member_feed_is_scoped_to_its_network_and_dies_with_withdrawal(
 def test_contact_card_only_for_the_two_people_after_both_accepted(network, api):
     requester = MemberFactory(network=network, email="camille@example.org", phone="0601")
     offerer = MemberFactory(network=network, email="dominique@example.org", phone="0602")
-    consent_grant(member=offerer, channel=ContactConsent.Channel.EMAIL,
-                  audience=ContactConsent.Audience.NETWORK, acting=offerer.user)
+    consent_grant(
+        member=offerer,
+        channel=ContactConsent.Channel.EMAIL,
+        audience=ContactConsent.Audience.NETWORK,
+        acting=offerer.user,
+    )
     request = ListingFactory(member=requester, direction="request")
     offer = ListingFactory(member=offerer, direction="offer")
     connection = connection_services.connection_propose(
@@ -240,8 +253,7 @@ def test_contact_card_only_for_the_two_people_after_both_accepted(network, api):
     login(api, requester)
     assert api.get(url).json()["contact"] is None
 
-    connection_services.connection_answer(connection=connection, accept=True,
-                                          acting=offerer.user)
+    connection_services.connection_answer(connection=connection, accept=True, acting=offerer.user)
     card = api.get(url).json()["contact"]
     assert card["email"] == "dominique@example.org"
     assert card["phone"] == ""  # no consent for the phone
@@ -283,8 +295,9 @@ def test_reviews_are_for_facilitators_only(client, network, facilitator, api):
     exchange_services.agreement_confirm(exchange=exchange, acting=offerer.user)
     exchange_services.agreement_confirm(exchange=exchange, acting=requester.user)
     exchange_services.exchange_complete(exchange=exchange, acting=offerer.user)
-    exchange_services.review_submit(exchange=exchange, acting=offerer.user,
-                                    interest="Confidentiel pour les animateurs")
+    exchange_services.review_submit(
+        exchange=exchange, acting=offerer.user, interest="Confidentiel pour les animateurs"
+    )
 
     login(api, requester)
     detail = api.get(f"{V1}/networks/{network.slug}/exchanges/{exchange.pk}/").json()
@@ -293,8 +306,7 @@ def test_reviews_are_for_facilitators_only(client, network, facilitator, api):
     assert api.get(f"{V1}/networks/{network.slug}/reviews/").status_code == 403
 
     login(client, requester)
-    assert client.get(reverse("rers_core:manage_reviews", args=[network.slug])).status_code \
-        == 403
+    assert client.get(reverse("rers_core:manage_reviews", args=[network.slug])).status_code == 403
     review_page = client.get(
         reverse("rers_core:exchange_review", args=[network.slug, exchange.pk])
         + f"?member={offerer.pk}"
@@ -310,21 +322,24 @@ def test_unpublished_testimonies_never_appear_publicly(client, network, member, 
     event_services.testimony_record(
         network=network, author=member, text="Mes mots privés", acting=member.user
     )
-    assert "Mes mots privés" not in client.get(
-        reverse("rers_core:testimonies", args=[network.slug])
-    ).content.decode()
+    assert (
+        "Mes mots privés"
+        not in client.get(reverse("rers_core:testimonies", args=[network.slug])).content.decode()
+    )
     response = api.get(f"{V1}/networks/{network.slug}/testimonies/")
     assert "Mes mots privés" not in response.content.decode()
     assert api.get(f"{V1}/networks/{network.slug}/testimonies/?all=true").status_code == 403
 
 
 def test_withdrawal_erases_personal_data_everywhere(network, facilitator):
-    connection, requester, offerer = _accepted_connection(
-        network, message="Appelez-moi le mardi"
+    connection, requester, offerer = _accepted_connection(network, message="Appelez-moi le mardi")
+    consent_grant(
+        member=offerer,
+        channel=ContactConsent.Channel.PHONE,
+        audience=ContactConsent.Audience.NETWORK,
+        scope="emplois hospitaliers",
+        acting=offerer.user,
     )
-    consent_grant(member=offerer, channel=ContactConsent.Channel.PHONE,
-                  audience=ContactConsent.Audience.NETWORK, scope="emplois hospitaliers",
-                  acting=offerer.user)
     exchange = exchange_services.exchange_from_connection(
         connection=connection, acting=offerer.user
     )
@@ -333,11 +348,17 @@ def test_withdrawal_erases_personal_data_everywhere(network, facilitator):
     exchange_services.agreement_confirm(exchange=exchange, acting=requester.user)
     exchange_services.exchange_complete(exchange=exchange, acting=offerer.user)
     exchange_services.review_submit(exchange=exchange, acting=offerer.user, interest="Bien")
-    event_services.testimony_record(network=network, author=offerer, text="Mon témoignage",
-                     acting=offerer.user, publication=rers_models.Testimony.Publication.ANONYMOUS)
+    event_services.testimony_record(
+        network=network,
+        author=offerer,
+        text="Mon témoignage",
+        acting=offerer.user,
+        publication=rers_models.Testimony.Publication.ANONYMOUS,
+    )
     event = _event(network)
-    registration_create(event=event, original_start=event.starts_at, member=offerer,
-                        acting=offerer.user)
+    registration_create(
+        event=event, original_start=event.starts_at, member=offerer, acting=offerer.user
+    )
     calendar_token_for(offerer)
     user_id = offerer.user_id
 
@@ -345,15 +366,24 @@ def test_withdrawal_erases_personal_data_everywhere(network, facilitator):
 
     offerer.refresh_from_db()
     assert offerer.status == Member.Status.WITHDRAWN
-    assert (offerer.display_name, offerer.presentation, offerer.email, offerer.phone,
-            offerer.other_link) == ("", "", "", "", "")
+    assert (
+        offerer.display_name,
+        offerer.presentation,
+        offerer.email,
+        offerer.phone,
+        offerer.other_link,
+    ) == ("", "", "", "", "")
     assert not ContactConsent.objects.filter(member=offerer).exclude(scope="").exists()
     assert not ContactConsent.objects.filter(member=offerer, revoked_at__isnull=True).exists()
     assert not offerer.listings.exclude(title="", description="").exists()
     assert Connection.objects.get(pk=connection.pk).message == ""
     review = Review.objects.get(exchange=exchange, member=offerer)
     assert (review.interest, review.obstacles, review.helpers, review.next_steps) == (
-        "", "", "", "")
+        "",
+        "",
+        "",
+        "",
+    )
     assert not rers_models.Testimony.objects.filter(author=offerer).exists()
     assert not offerer.registrations.filter(status__in=["confirmed", "waitlisted"]).exists()
     assert not CalendarToken.objects.filter(member=offerer).exists()
@@ -375,6 +405,8 @@ def test_ics_feed_of_occurrence_key_is_stable(client, network):
     """The network's public feed and an occurrence page agree on the occurrence key."""
     event = _event(network)
     assert client.get(reverse("rers_core:network_feed", args=[network.slug])).status_code == 200
-    url = reverse("rers_core:occurrence_detail",
-                  args=[network.slug, event.pk, occurrence_key(event.starts_at)])
+    url = reverse(
+        "rers_core:occurrence_detail",
+        args=[network.slug, event.pk, occurrence_key(event.starts_at)],
+    )
     assert client.get(url).status_code == 200

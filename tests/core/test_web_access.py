@@ -15,9 +15,13 @@ from tests.conftest import login
 
 def _listing_data(network, **overrides):
     return {
-        "direction": "offer", "kind": "knowledge",
-        "domain": network.domains.order_by("position").first().pk, "title": "Titre",
-        "modalities": ["one_to_one"], "setting": "in_person", "visibility": "network",
+        "direction": "offer",
+        "kind": "knowledge",
+        "domain": network.domains.order_by("position").first().pk,
+        "title": "Titre",
+        "modalities": ["one_to_one"],
+        "setting": "in_person",
+        "visibility": "network",
         **overrides,
     }
 
@@ -46,8 +50,9 @@ def test_a_visitor_cannot_browse_or_post_until_the_charter_is_accepted(client, n
     assert client.get(reverse("rers_core:me", args=[network.slug])).status_code == 200
 
     charter = charter_current(network)
-    client.post(reverse("rers_core:charter", args=[network.slug]),
-                {"accept": "on", "charter": charter.pk})
+    client.post(
+        reverse("rers_core:charter", args=[network.slug]), {"accept": "on", "charter": charter.pk}
+    )
     assert client.get(reverse("rers_core:listings", args=[network.slug])).status_code == 200
 
 
@@ -104,9 +109,10 @@ def test_a_member_of_one_network_sees_and_changes_nothing_in_another(
     own, theirs = network.slug, other_network.slug
 
     assert client.get(reverse("rers_core:listings", args=[theirs])).status_code == 403
-    assert client.get(
-        reverse("rers_core:listing_detail", args=[theirs, listing.pk])
-    ).status_code == 403
+    assert (
+        client.get(reverse("rers_core:listing_detail", args=[theirs, listing.pk])).status_code
+        == 403
+    )
     # The other network's ids under my network's slug do not exist.
     assert _get(client, "listing_detail", own, listing.pk) == 404
     for name in ("listing_pause", "listing_close"):
@@ -133,29 +139,70 @@ def test_a_facilitator_of_one_network_cannot_act_in_another(
     for slug, status in ((own, 404), (theirs, 403)):
         args = [slug, person.pk]
         assert client.get(reverse("rers_core:manage_member", args=args)).status_code == status
-        assert client.post(reverse("rers_core:manage_member", args=args), {
-            "display_name": "Piraté", "email": "x@example.org",
-        }).status_code == status
-        assert client.post(reverse("rers_core:manage_member_consents", args=args), {
-            "consent_network": [],
-        }).status_code == status
-        assert client.post(reverse("rers_core:manage_member_charter", args=args), {
-            "accept": "on",
-        }).status_code == status
+        assert (
+            client.post(
+                reverse("rers_core:manage_member", args=args),
+                {
+                    "display_name": "Piraté",
+                    "email": "x@example.org",
+                },
+            ).status_code
+            == status
+        )
+        assert (
+            client.post(
+                reverse("rers_core:manage_member_consents", args=args),
+                {
+                    "consent_network": [],
+                },
+            ).status_code
+            == status
+        )
+        assert (
+            client.post(
+                reverse("rers_core:manage_member_charter", args=args),
+                {
+                    "accept": "on",
+                },
+            ).status_code
+            == status
+        )
         assert _get(client, "manage_member_export", *args) == status
-        assert client.post(reverse("rers_core:manage_listing_create", args=args),
-                           _listing_data(other_network)).status_code == status
-        assert client.post(reverse("rers_core:manage_member_withdraw", args=args), {
-            "confirm": "on",
-        }).status_code == status
-        assert client.post(reverse("rers_core:manage_member_role", args=args), {
-            "role": "facilitator",
-        }).status_code == status
+        assert (
+            client.post(
+                reverse("rers_core:manage_listing_create", args=args), _listing_data(other_network)
+            ).status_code
+            == status
+        )
+        assert (
+            client.post(
+                reverse("rers_core:manage_member_withdraw", args=args),
+                {
+                    "confirm": "on",
+                },
+            ).status_code
+            == status
+        )
+        assert (
+            client.post(
+                reverse("rers_core:manage_member_role", args=args),
+                {
+                    "role": "facilitator",
+                },
+            ).status_code
+            == status
+        )
     assert client.get(reverse("rers_core:manage_members", args=[theirs])).status_code == 403
     assert client.get(reverse("rers_core:manage_member_new", args=[theirs])).status_code == 403
-    assert client.post(reverse("rers_core:manage_member_new", args=[theirs]), {
-        "display_name": "Intrus",
-    }).status_code == 403
+    assert (
+        client.post(
+            reverse("rers_core:manage_member_new", args=[theirs]),
+            {
+                "display_name": "Intrus",
+            },
+        ).status_code
+        == 403
+    )
     assert not Member.objects.filter(display_name="Intrus").exists()
     assert _post(client, "listing_close", own, listing.pk) == 404
     assert _post(client, "listing_close", theirs, listing.pk) == 404
@@ -169,8 +216,12 @@ def test_plain_members_have_no_facilitator_area(client, network, member):
     assert client.get(reverse("rers_core:manage_members", args=[network.slug])).status_code == 403
     args = [network.slug, other.pk]
     assert client.get(reverse("rers_core:manage_member", args=args)).status_code == 403
-    assert client.post(reverse("rers_core:manage_member_withdraw", args=args),
-                       {"confirm": "on"}).status_code == 403
+    assert (
+        client.post(
+            reverse("rers_core:manage_member_withdraw", args=args), {"confirm": "on"}
+        ).status_code
+        == 403
+    )
     other.refresh_from_db()
     assert other.status == Member.Status.MEMBER
 
@@ -180,8 +231,12 @@ def test_a_member_cannot_change_someone_elses_listing(client, network, member):
     login(client, member)
     args = [network.slug, listing.pk]
     assert client.get(reverse("rers_core:listing_edit", args=args)).status_code == 403
-    assert client.post(reverse("rers_core:listing_edit", args=args),
-                       _listing_data(network, title="Modifié")).status_code == 403
+    assert (
+        client.post(
+            reverse("rers_core:listing_edit", args=args), _listing_data(network, title="Modifié")
+        ).status_code
+        == 403
+    )
     assert client.post(reverse("rers_core:listing_close", args=args)).status_code == 403
     listing.refresh_from_db()
     assert (listing.title, listing.status) == ("Pas à moi", Listing.Status.OPEN)
@@ -205,28 +260,32 @@ def test_only_coordinators_assign_roles(client, network, member, facilitator, co
     # A refusal from the service becomes a message, not an error page.
     response = client.post(
         reverse("rers_core:manage_member_role", args=[network.slug, coordinator.pk]),
-        {"role": "member"}, follow=True,
+        {"role": "member"},
+        follow=True,
     )
     assert response.status_code == 200
     coordinator.refresh_from_db()
     assert coordinator.role == Member.Role.COORDINATOR
 
 
-@pytest.mark.parametrize("name,args,method", [
-    ("me", ["souday"], "get"),
-    ("consents", ["souday"], "get"),
-    ("my_listings", ["souday"], "get"),
-    ("listings", ["souday"], "get"),
-    ("listing_create", ["souday"], "get"),
-    ("withdraw", ["souday"], "get"),
-    ("join", ["souday"], "get"),
-    ("charter", ["souday"], "get"),
-    ("export", [], "get"),
-    ("manage_members", ["souday"], "get"),
-    ("manage_member_new", ["souday"], "get"),
-    ("listing_close", ["souday", 1], "post"),
-    ("withdraw", ["souday"], "post"),
-])
+@pytest.mark.parametrize(
+    "name,args,method",
+    [
+        ("me", ["souday"], "get"),
+        ("consents", ["souday"], "get"),
+        ("my_listings", ["souday"], "get"),
+        ("listings", ["souday"], "get"),
+        ("listing_create", ["souday"], "get"),
+        ("withdraw", ["souday"], "get"),
+        ("join", ["souday"], "get"),
+        ("charter", ["souday"], "get"),
+        ("export", [], "get"),
+        ("manage_members", ["souday"], "get"),
+        ("manage_member_new", ["souday"], "get"),
+        ("listing_close", ["souday", 1], "post"),
+        ("withdraw", ["souday"], "post"),
+    ],
+)
 def test_anonymous_people_are_asked_to_log_in(client, network, name, args, method):
     url = reverse(f"rers_core:{name}", args=args)
     response = getattr(client, method)(url)
@@ -244,8 +303,11 @@ def test_anonymous_people_see_the_network_and_its_charter(client, network):
 
 def test_contact_details_never_appear_when_browsing(client, network, member, facilitator):
     author = MemberFactory(
-        network=network, display_name="Autrice", email="secret-mail@example.org",
-        phone="06 99 88 77 66", other_link="https://secret-profile.example.org",
+        network=network,
+        display_name="Autrice",
+        email="secret-mail@example.org",
+        phone="06 99 88 77 66",
+        other_link="https://secret-profile.example.org",
     )
     ContactConsent.objects.create(member=author, channel="email", audience="network")
     listing = ListingFactory(member=author, title="Écrire une lettre de motivation")

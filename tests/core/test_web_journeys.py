@@ -16,11 +16,15 @@ PASSWORD = "a-very-long-passphrase-2025"
 
 def _listing_data(network, **overrides):
     data = {
-        "direction": "offer", "kind": "know_how",
+        "direction": "offer",
+        "kind": "know_how",
         "domain": network.domains.order_by("position").first().pk,
-        "title": "Préparer un entretien d'embauche", "description": "Je montre comment je fais.",
-        "modalities": ["one_to_one", "group"], "setting": "either",
-        "availability": "Le lundi matin", "visibility": "network",
+        "title": "Préparer un entretien d'embauche",
+        "description": "Je montre comment je fais.",
+        "modalities": ["one_to_one", "group"],
+        "setting": "either",
+        "availability": "Le lundi matin",
+        "visibility": "network",
     }
     data.update(overrides)
     return data
@@ -50,12 +54,18 @@ def test_new_user_journey_from_sign_up_to_withdrawal(client, network):
     charter = charter_current(network)
     assert "Chacun sait plus" in page.content.decode()
 
-    response = client.post(join_url, {
-        "display_name": "Camille", "presentation": "J'aime transmettre.",
-        "accept_charter": "on", "charter": charter.pk,
-        "consent_network": ["email", "via_facilitator"], "consent_federated": ["via_facilitator"],
-        "consent_scope": "emplois à l'hôpital",
-    })
+    response = client.post(
+        join_url,
+        {
+            "display_name": "Camille",
+            "presentation": "J'aime transmettre.",
+            "accept_charter": "on",
+            "charter": charter.pk,
+            "consent_network": ["email", "via_facilitator"],
+            "consent_federated": ["via_facilitator"],
+            "consent_scope": "emplois à l'hôpital",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("rers_core:me", args=[network.slug])
     member = Member.objects.get(user=user, network=network)
@@ -63,15 +73,26 @@ def test_new_user_journey_from_sign_up_to_withdrawal(client, network):
     assert member.charter_acceptances.filter(charter=charter).exists()
     active = ContactConsent.objects.filter(member=member, revoked_at__isnull=True)
     assert {(c.channel, c.audience) for c in active} == {
-        ("email", "network"), ("via_facilitator", "network"), ("via_facilitator", "federated"),
+        ("email", "network"),
+        ("via_facilitator", "network"),
+        ("via_facilitator", "federated"),
     }
     assert {c.scope for c in active} == {"emplois à l'hôpital"}
 
     new_url = reverse("rers_core:listing_create", args=[network.slug])
     assert client.post(new_url, _listing_data(network)).status_code == 302
-    assert client.post(new_url, _listing_data(
-        network, direction="request", title="Apprendre le tableur", modalities=["one_to_one"],
-    )).status_code == 302
+    assert (
+        client.post(
+            new_url,
+            _listing_data(
+                network,
+                direction="request",
+                title="Apprendre le tableur",
+                modalities=["one_to_one"],
+            ),
+        ).status_code
+        == 302
+    )
     assert set(member.listings.values_list("direction", flat=True)) == {"offer", "request"}
 
     browse = client.get(reverse("rers_core:listings", args=[network.slug]))
@@ -124,10 +145,14 @@ def test_new_user_journey_from_sign_up_to_withdrawal(client, network):
 
 def test_facilitator_does_the_same_on_a_members_behalf(client, network, facilitator):
     login(client, facilitator)
-    response = client.post(reverse("rers_core:manage_member_new", args=[network.slug]), {
-        "display_name": "Dominique", "email": "dominique@example.org",
-        "presentation": "Rencontré à la permanence.",
-    })
+    response = client.post(
+        reverse("rers_core:manage_member_new", args=[network.slug]),
+        {
+            "display_name": "Dominique",
+            "email": "dominique@example.org",
+            "presentation": "Rencontré à la permanence.",
+        },
+    )
     assert response.status_code == 302
     person = Member.objects.get(network=network, display_name="Dominique")
     assert person.status == Member.Status.VISITOR
@@ -151,17 +176,27 @@ def test_facilitator_does_the_same_on_a_members_behalf(client, network, facilita
     acceptance = person.charter_acceptances.get()
     assert acceptance.recorded_by_id == facilitator.user_id
 
-    response = client.post(reverse("rers_core:manage_member_consents", args=args), {
-        "consent_network": ["phone"], "consent_scope": "",
-    })
+    response = client.post(
+        reverse("rers_core:manage_member_consents", args=args),
+        {
+            "consent_network": ["phone"],
+            "consent_scope": "",
+        },
+    )
     assert response.status_code == 302
     consent = ContactConsent.objects.get(member=person, revoked_at__isnull=True)
     assert (consent.channel, consent.granted_by_id) == ("phone", facilitator.user_id)
 
-    response = client.post(reverse("rers_core:manage_member", args=args), {
-        "display_name": "Dominique", "presentation": "Rencontré à la permanence.",
-        "email": "dominique@example.org", "phone": "06 00 00 00 01", "other_link": "",
-    })
+    response = client.post(
+        reverse("rers_core:manage_member", args=args),
+        {
+            "display_name": "Dominique",
+            "presentation": "Rencontré à la permanence.",
+            "email": "dominique@example.org",
+            "phone": "06 00 00 00 01",
+            "other_link": "",
+        },
+    )
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.phone == "06 00 00 00 01"
@@ -217,14 +252,23 @@ def test_facilitator_does_the_same_on_a_members_behalf(client, network, facilita
 
 def test_joining_without_the_charter_keeps_a_discovering_visitor(client, network):
     in_english(client)  # the assertions read English messages
-    response = client.post(reverse("rers_core:signup"), {
-        "email": "alex@example.org", "password1": PASSWORD, "password2": PASSWORD,
-    })
+    response = client.post(
+        reverse("rers_core:signup"),
+        {
+            "email": "alex@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
     assert response.status_code == 302
     charter = charter_current(network)
-    response = client.post(reverse("rers_core:join", args=[network.slug]), {
-        "display_name": "Alex", "charter": charter.pk,
-    })
+    response = client.post(
+        reverse("rers_core:join", args=[network.slug]),
+        {
+            "display_name": "Alex",
+            "charter": charter.pk,
+        },
+    )
     assert response.status_code == 302
     member = Member.objects.get(display_name="Alex")
     assert member.status == Member.Status.VISITOR
@@ -235,15 +279,14 @@ def test_joining_without_the_charter_keeps_a_discovering_visitor(client, network
     page = client.get(reverse("rers_core:join", args=[network.slug]), follow=True)
     assert page.redirect_chain[-1][0] == reverse("rers_core:charter", args=[network.slug])
     assert 'name="accept"' in page.content.decode()
-    client.post(reverse("rers_core:charter", args=[network.slug]),
-                {"accept": "on", "charter": charter.pk})
+    client.post(
+        reverse("rers_core:charter", args=[network.slug]), {"accept": "on", "charter": charter.pk}
+    )
     member.refresh_from_db()
     assert member.status == Member.Status.MEMBER
 
 
-def test_withdrawing_from_one_network_keeps_the_account_for_another(
-    client, network, other_network
-):
+def test_withdrawing_from_one_network_keeps_the_account_for_another(client, network, other_network):
     here = MemberFactory(network=network)
     MemberFactory(network=other_network, user=here.user)
     login(client, here)

@@ -143,9 +143,13 @@ def test_every_page_has_the_accessibility_basics_and_labelled_fields(
 
 def test_invalid_forms_show_errors_tied_to_their_fields(client, network, member):
     login(client, member)
-    response = client.post(reverse("rers_core:listing_create", args=[network.slug]), {
-        "title": "", "direction": "offer",
-    })
+    response = client.post(
+        reverse("rers_core:listing_create", args=[network.slug]),
+        {
+            "title": "",
+            "direction": "offer",
+        },
+    )
     assert response.status_code == 200
     _assert_accessible_basics(response)
     content = response.content.decode()
@@ -176,8 +180,12 @@ def test_home_goes_straight_to_the_only_network(client, network):
 
 
 def test_home_lists_networks_when_there_are_several(client, network):
-    NetworkFactory(slug="montivilliers", name="RERS de Montivilliers", city="Montivilliers",
-                   description="Un réseau tout neuf.")
+    NetworkFactory(
+        slug="montivilliers",
+        name="RERS de Montivilliers",
+        city="Montivilliers",
+        description="Un réseau tout neuf.",
+    )
     response = client.get(reverse("rers_core:home"))
     assert response.status_code == 200
     content = response.content.decode()
@@ -224,11 +232,18 @@ def test_consent_page_saves_choices_and_shows_the_dated_history(client, network,
     login(client, member)
     url = reverse("rers_core:consents", args=[network.slug])
     client.post(url, {"consent_network": ["email", "phone"], "consent_scope": ""})
-    client.post(url, {"consent_network": ["phone"], "consent_federated": ["via_facilitator"],
-                      "consent_scope": "questions sur les métiers de l'hôpital"})
+    client.post(
+        url,
+        {
+            "consent_network": ["phone"],
+            "consent_federated": ["via_facilitator"],
+            "consent_scope": "questions sur les métiers de l'hôpital",
+        },
+    )
     active = ContactConsent.objects.filter(member=member, revoked_at__isnull=True)
     assert {(c.channel, c.audience) for c in active} == {
-        ("phone", "network"), ("via_facilitator", "federated"),
+        ("phone", "network"),
+        ("via_facilitator", "federated"),
     }
     page = client.get(url)
     content = page.content.decode()
@@ -289,18 +304,21 @@ def test_browse_query_count_does_not_grow_with_the_page(client, network, member)
     assert len(many) == len(few)
 
 
-@pytest.mark.parametrize("url", [
-    "/souday/listings/?domain=abc&direction=sideways&kind=%00&page=last",
-    "/souday/listings/?page=-1&q=" + "x" * 500,
-    "/souday/listings/99999999/",
-    "/souday/listings/abc/",
-    "/souday/listings/99999999/edit/",
-    "/nowhere/",
-    "/nowhere/listings/",
-    "/souday/manage/members/abc/",
-    "/souday/manage/members/99999999/",
-    "/souday/manage/members/?q=%25&page=zzz",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/souday/listings/?domain=abc&direction=sideways&kind=%00&page=last",
+        "/souday/listings/?page=-1&q=" + "x" * 500,
+        "/souday/listings/99999999/",
+        "/souday/listings/abc/",
+        "/souday/listings/99999999/edit/",
+        "/nowhere/",
+        "/nowhere/listings/",
+        "/souday/manage/members/abc/",
+        "/souday/manage/members/99999999/",
+        "/souday/manage/members/?q=%25&page=zzz",
+    ],
+)
 def test_bad_input_never_breaks_a_page(client, network, member, facilitator, url):
     login(client, facilitator)
     response = client.get(url)
@@ -311,11 +329,18 @@ def test_bad_form_input_is_answered_with_messages(client, network, member, other
     login(client, member)
     foreign_domain = other_network.domains.first()
     create = reverse("rers_core:listing_create", args=[network.slug])
-    response = client.post(create, {
-        "direction": "offer", "kind": "knowledge", "domain": foreign_domain.pk,
-        "title": "x" * 500, "modalities": ["teleportation"], "setting": "moon",
-        "visibility": "everyone",
-    })
+    response = client.post(
+        create,
+        {
+            "direction": "offer",
+            "kind": "knowledge",
+            "domain": foreign_domain.pk,
+            "title": "x" * 500,
+            "modalities": ["teleportation"],
+            "setting": "moon",
+            "visibility": "everyone",
+        },
+    )
     assert response.status_code == 200
     content = response.content.decode()
     for field in ("domain", "title", "modalities", "setting", "visibility"):
@@ -323,10 +348,18 @@ def test_bad_form_input_is_answered_with_messages(client, network, member, other
     assert not Listing.objects.filter(member=member).exists()
 
     retired = DomainFactory(network=network, is_active=False)
-    response = client.post(create, {
-        "direction": "offer", "kind": "knowledge", "domain": retired.pk, "title": "Ok",
-        "modalities": ["group"], "setting": "remote", "visibility": "network",
-    })
+    response = client.post(
+        create,
+        {
+            "direction": "offer",
+            "kind": "knowledge",
+            "domain": retired.pk,
+            "title": "Ok",
+            "modalities": ["group"],
+            "setting": "remote",
+            "visibility": "network",
+        },
+    )
     assert response.status_code == 200
     assert not Listing.objects.filter(member=member).exists()
 
@@ -347,8 +380,9 @@ def test_join_refuses_a_blank_name_and_a_second_join(client, network, member):
     other = MemberFactory(network=NetworkFactory()).user
     client.force_login(other)
     url = reverse("rers_core:join", args=[network.slug])
-    response = client.post(url, {"display_name": "   ", "accept_charter": "on",
-                                 "charter": charter_current(network).pk})
+    response = client.post(
+        url, {"display_name": "   ", "accept_charter": "on", "charter": charter_current(network).pk}
+    )
     assert response.status_code == 200
     assert not Member.objects.filter(user=other, network=network).exists()
     login(client, member)
@@ -359,31 +393,54 @@ def test_sign_up_checks_passwords_emails_and_the_next_address(client, network, m
     url = reverse("rers_core:signup")
     weak = client.post(url, {"email": "a@example.org", "password1": "123", "password2": "123"})
     assert weak.status_code == 200 and 'id="id_password1_error"' in weak.content.decode()
-    differ = client.post(url, {"email": "a@example.org", "password1": "long-enough-passphrase-1",
-                               "password2": "long-enough-passphrase-2"})
+    differ = client.post(
+        url,
+        {
+            "email": "a@example.org",
+            "password1": "long-enough-passphrase-1",
+            "password2": "long-enough-passphrase-2",
+        },
+    )
     assert 'id="id_password2_error"' in differ.content.decode()
-    taken = client.post(url, {"email": member.user.email.upper(),
-                              "password1": "long-enough-passphrase-1",
-                              "password2": "long-enough-passphrase-1"})
+    taken = client.post(
+        url,
+        {
+            "email": member.user.email.upper(),
+            "password1": "long-enough-passphrase-1",
+            "password2": "long-enough-passphrase-1",
+        },
+    )
     assert 'id="id_email_error"' in taken.content.decode()
-    response = client.post(url + "?next=https://evil.example.org/", {
-        "email": "b@example.org", "password1": "long-enough-passphrase-1",
-        "password2": "long-enough-passphrase-1",
-    })
+    response = client.post(
+        url + "?next=https://evil.example.org/",
+        {
+            "email": "b@example.org",
+            "password1": "long-enough-passphrase-1",
+            "password2": "long-enough-passphrase-1",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("rers_core:home")
 
 
 def test_log_in_with_the_email_in_any_case_and_log_out(client, network, member):
     in_english(client)  # the assertions read English messages
-    wrong = client.post(reverse("rers_core:login"), {
-        "username": member.user.email, "password": "not-the-password",
-    })
+    wrong = client.post(
+        reverse("rers_core:login"),
+        {
+            "username": member.user.email,
+            "password": "not-the-password",
+        },
+    )
     assert wrong.status_code == 200
     assert "do not match an account" in wrong.content.decode()
-    response = client.post(reverse("rers_core:login"), {
-        "username": member.user.email.upper(), "password": "a-long-test-password",
-    })
+    response = client.post(
+        reverse("rers_core:login"),
+        {
+            "username": member.user.email.upper(),
+            "password": "a-long-test-password",
+        },
+    )
     assert response.status_code == 302
     assert client.get(reverse("rers_core:me", args=[network.slug])).status_code == 200
     assert client.get(reverse("rers_core:logout")).status_code == 405
@@ -392,8 +449,9 @@ def test_log_in_with_the_email_in_any_case_and_log_out(client, network, member):
 
 
 def test_someone_registered_at_a_drop_in_can_choose_a_password(client, network, facilitator):
-    member_register(network=network, email="drop-in@example.org", display_name="Sasha",
-                    acting=facilitator.user)
+    member_register(
+        network=network, email="drop-in@example.org", display_name="Sasha", acting=facilitator.user
+    )
     response = client.post(reverse("rers_core:password_reset"), {"email": "drop-in@example.org"})
     assert response.status_code == 302
     [message] = mail.outbox
@@ -401,8 +459,10 @@ def test_someone_registered_at_a_drop_in_can_choose_a_password(client, network, 
     page = client.get(link, follow=True)
     assert page.status_code == 200
     set_url = page.redirect_chain[-1][0]
-    response = client.post(set_url, {"new_password1": "a-fresh-passphrase-77",
-                                     "new_password2": "a-fresh-passphrase-77"})
+    response = client.post(
+        set_url,
+        {"new_password1": "a-fresh-passphrase-77", "new_password2": "a-fresh-passphrase-77"},
+    )
     assert response.status_code == 302
     assert client.login(username="drop-in@example.org", password="a-fresh-passphrase-77")
 
