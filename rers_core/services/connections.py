@@ -406,7 +406,8 @@ def remote_connection_update(
 ) -> Connection:
     """Apply what the other network says of its side: its person's answer, a cancellation
     or expiry, the name and presentation they share, their contact details once both
-    accepted, how to reach its facilitators. Changes that follow here (both accepted, relay asked) are announced back."""
+    accepted, how to reach its facilitators. Changes that follow here (both accepted, relay
+    asked) are announced back."""
     connection = Connection.objects.select_for_update().get(pk=connection.pk)
     remote, now, changed = connection.remote_side, timezone.now(), False
     if network_email and network_email != connection.remote_network_email:

@@ -288,13 +288,10 @@ def connection_update_receive(*, network: Network, peer: Peer, obj: Any) -> None
         contact=contact if isinstance(contact, dict) else None,
         network_email=_facilitators_email(obj),
     )
-    agreement = obj.get("agreement")
     core_exchanges.remote_exchange_update(
         connection=connection,
         agreement=agreement if isinstance(agreement, dict) else None,
-        agreement_updated=parse_time(
-            obj.get("agreementUpdated"), "agreementUpdated", required=False
-        ),
+        agreement_updated=edited,
         confirmed=bool(obj.get("agreementConfirmed")),
         done=obj.get("status") in (Connection.Status.DONE, Connection.Status.CLOSED),
     )
