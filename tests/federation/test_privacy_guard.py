@@ -2,9 +2,12 @@
 across whole scenarios, and no personal field of a member leaves without the matching
 recorded consent.
 
-Today what may leave about a person is their display name, on a registration for a
-neighbour's event, when they consented to be known by neighbouring networks; nothing else
-(presentation, email, phone, other link, availability) ever leaves.
+What may leave about a person: with any consent whose audience is neighbouring networks,
+their display name (on a registration for a neighbour's event, on a connection), and on a
+connection their presentation and message; once both people of a connection accepted, each
+contact channel they consented to for neighbouring networks (email, phone, other link).
+Nothing else (availability, consent notes, channels allowed to their own network only)
+ever leaves.
 """
 
 import itertools
@@ -16,12 +19,14 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rers_core.models import ContactConsent, Event, Listing
+from rers_core.models import Connection, ContactConsent, Event, Listing
+from rers_core.services import connections as core_connections
 from rers_core.services import events as core_events
 from rers_core.services import listings as core_listings
 from rers_core.services.members import member_withdraw
 from rers_core.testing.factories import CoordinatorFactory, MemberFactory
 from rers_federation.services.calendar import event_uri
+from rers_federation.services.catalogue import listing_uri
 from rers_federation.testing import InProcessTransport
 
 CONSENTS = [
@@ -40,12 +45,20 @@ def sent_bodies() -> str:
     return "\n".join(body.decode() for _method, _url, body in InProcessTransport.sent)
 
 
+CHANNEL_FIELDS = {
+    ContactConsent.Channel.EMAIL: "email",
+    ContactConsent.Channel.PHONE: "phone",
+    ContactConsent.Channel.LINK: "other_link",
+}
+
+
 class Scenario:
     """One person of the other network with some consents posts listings (shared and not),
-    registers for our shared event, then gives the seat up or withdraws. Their personal
-    values are kept here, since a withdrawal erases them from the database."""
+    registers for our shared event, asks for our shared offer and is accepted, then gives
+    the seat up and cancels, or withdraws. Their personal values are kept here, since a
+    withdrawal erases them from the database."""
 
-    def __init__(self, capture, shared_event, consents: set, withdraws: bool):
+    def __init__(self, capture, shared_event, shared_offer, consents: set, withdraws: bool):
         self.capture = capture
         other_network = shared_event.network
         self.person = MemberFactory(
@@ -69,12 +82,12 @@ class Scenario:
             ContactConsent.objects.create(
                 member=self.person, channel=channel, audience=audience, scope=scope
             )
-        self.allowed = (
-            {"display_name"}
-            if any(audience == ContactConsent.Audience.FEDERATED for _c, audience in consents)
-            else set()
-        )
+        federated = {c for c, audience in consents if audience == ContactConsent.Audience.FEDERATED}
+        self.allowed = {"display_name", "presentation", "message"} if federated else set()
+        self.allowed |= {CHANNEL_FIELDS[c] for c in federated if c in CHANNEL_FIELDS}
+        self.personal["message"] = _marker("Message")
         self._post_listings(other_network)
+        connection = self._ask(shared_offer)
         registration = self.run(
             core_events.registration_create,
             event=shared_event,
@@ -90,6 +103,29 @@ class Scenario:
                 registration=registration,
                 acting=self.person.user,
             )
+            self.run(core_connections.connection_cancel, connection=connection, acting=None)
+
+    def _ask(self, shared_offer):
+        """Ask for our offer from the other network; our member accepts."""
+        copy = Listing.objects.get(network=self.person.network, origin_uri=shared_offer.uri)
+        asked = self.run(
+            core_connections.connection_propose,
+            acting=self.person.user,
+            offer=copy,
+            message=self.personal["message"],
+        )
+        asked.refresh_from_db()
+        theirs = Connection.objects.get(
+            network=shared_offer.network, federation_uri=asked.federation_uri
+        )
+        self.run(
+            core_connections.connection_answer,
+            connection=theirs,
+            accept=True,
+            acting=shared_offer.member.user,
+        )
+        assert Connection.objects.get(pk=asked.pk).status == Connection.Status.ACCEPTED
+        return asked
 
     def run(self, service, **kwargs):
         with self.capture(execute=True):
@@ -120,8 +156,31 @@ class Scenario:
                 assert value not in bodies, f"{field} left the instance without consent"
         for value in self.never:
             assert value not in bodies
-        if "display_name" in self.allowed:
-            assert self.personal["display_name"] in bodies  # consent is honoured, too
+        for field in self.allowed:
+            assert self.personal[field] in bodies, f"{field}: the consent is honoured, too"
+
+
+@pytest.fixture
+def shared_offer(active_peer, network, django_capture_on_commit_callbacks):
+    """Our member's offer shared with the other network; her own data never leaves (she
+    consented to contact by her network only)."""
+    author = MemberFactory(network=network, display_name=_marker("Autrice"), phone=_marker("07"))
+    ContactConsent.objects.create(
+        member=author, channel=ContactConsent.Channel.PHONE, audience="network"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        offer = core_listings.listing_create(
+            member=author,
+            acting=author.user,
+            direction=Listing.Direction.OFFER,
+            kind=Listing.Kind.KNOW_HOW,
+            domain=network.domains.order_by("position").first(),
+            title="Tableur pour débutants",
+            visibility=Listing.Visibility.FEDERATED,
+        )
+    offer.uri = listing_uri(offer)
+    offer.never = [author.display_name, author.phone, author.email]
+    return offer
 
 
 @pytest.fixture
@@ -142,13 +201,25 @@ def shared_event(active_peer, network, other_network, django_capture_on_commit_c
     return Event.objects.get(network=other_network, origin_uri=event_uri(event))
 
 
-def test_every_consent_combination(shared_event, django_capture_on_commit_callbacks):
+def check_author(shared_offer) -> None:
+    bodies = sent_bodies()
+    for value in shared_offer.never:
+        assert value not in bodies, "our member's data left without consent"
+
+
+def test_every_consent_combination(shared_event, shared_offer, django_capture_on_commit_callbacks):
     """One person per subset of the consent grid (channel × audience); every other one
     withdraws at the end, the others give their seat up. Nobody's data leaks, whatever
     was sent about the others."""
     InProcessTransport.sent = []
     scenarios = [
-        Scenario(django_capture_on_commit_callbacks, shared_event, set(consents), n % 2 == 1)
+        Scenario(
+            django_capture_on_commit_callbacks,
+            shared_event,
+            shared_offer,
+            set(consents),
+            n % 2 == 1,
+        )
         for n, consents in enumerate(
             itertools.chain.from_iterable(
                 itertools.combinations(CONSENTS, size) for size in range(len(CONSENTS) + 1)
@@ -158,6 +229,7 @@ def test_every_consent_combination(shared_event, django_capture_on_commit_callba
     assert len(scenarios) == 2 ** len(CONSENTS)
     for scenario in scenarios:
         scenario.check()
+    check_author(shared_offer)
 
 
 @settings(
@@ -167,7 +239,10 @@ def test_every_consent_combination(shared_event, django_capture_on_commit_callba
 )
 @given(consents=st.sets(st.sampled_from(CONSENTS)), withdraws=st.booleans())
 def test_no_personal_field_leaves_without_consent_property(
-    shared_event, django_capture_on_commit_callbacks, consents, withdraws
+    shared_event, shared_offer, django_capture_on_commit_callbacks, consents, withdraws
 ):
     InProcessTransport.sent = []
-    Scenario(django_capture_on_commit_callbacks, shared_event, consents, withdraws).check()
+    Scenario(
+        django_capture_on_commit_callbacks, shared_event, shared_offer, consents, withdraws
+    ).check()
+    check_author(shared_offer)
