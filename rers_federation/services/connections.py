@@ -100,7 +100,8 @@ def connection_object(connection: Connection) -> dict[str, Any]:
         obj["summary"] = ours.title
     if known_to_neighbours(person):
         obj["person"] = {"name": person.display_name, "presentation": person.presentation}
-        if connection.message:
+        # The proposal's message, written here; never echo back the one we received.
+        if connection.message and local_id(network, connection.federation_uri, "connections"):
             obj["content"] = connection.message
     both_accepted = {connection.requester_answer, connection.offerer_answer} == {
         Connection.Answer.ACCEPTED
