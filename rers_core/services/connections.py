@@ -202,7 +202,7 @@ def connection_answer(
     accepts contact through a facilitator, the facilitators are asked to relay.
     """
     connection = (
-        Connection.objects.select_for_update()
+        Connection.objects.select_for_update(of=("self",))
         .select_related("requester", "offerer", "network")
         .get(pk=connection.pk)
     )

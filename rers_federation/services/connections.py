@@ -311,7 +311,12 @@ def connection_delete_receive(*, network: Network, peer: Peer, obj: dict[str, An
     connection = _held(network, peer, uri)
     if connection is None:
         return
-    mirror = MirroredObject.objects.select_for_update().filter(network=network, uri=uri).first()
+    mirror = (
+        MirroredObject.objects.select_for_update()
+        .filter(network=network, uri=uri)
+        .order_by()
+        .first()
+    )
     mirror = mirror or MirroredObject(network=network, peer=peer, uri=uri, type="Connection")
     mirror.deleted_at = mirror.version = timezone.now()
     mirror.save()
