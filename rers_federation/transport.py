@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import requests
@@ -43,3 +44,13 @@ class HttpTransport:
 
 def transport():
     return import_string(federation_settings.TRANSPORT)()
+
+
+def _not_json(constant: str) -> None:
+    # Python reads NaN and Infinity, which are not JSON and which no database stores.
+    raise ValueError(f"{constant} is not JSON.")
+
+
+def read_json(body: bytes | str):
+    """Strict JSON from a peer: ValueError for anything else, non-finite numbers included."""
+    return json.loads(body, parse_constant=_not_json)

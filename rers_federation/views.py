@@ -7,7 +7,6 @@ not active — each with a precise 4xx — and never fetches a key while serving
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -25,6 +24,7 @@ from rers_federation.selectors import outbox_log
 from rers_federation.services import inbox as inbox_service
 from rers_federation.services import peering
 from rers_federation.signing import SignatureRejected, public_key_from_text, verify
+from rers_federation.transport import read_json
 
 ACTIVITY_JSON = "application/activity+json"
 LOG_PAGE_SIZE = 200
@@ -107,7 +107,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     if len(body) > limit:
         return _error(413, "too_large", f"Bodies are limited to {limit} bytes.")
     try:
-        activity = json.loads(body)
+        activity = read_json(body)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "malformed", "The body is not JSON.")
     problem = _malformed(activity)

@@ -101,7 +101,10 @@ def last_published(network: Network, uri: str) -> dict[str, Any] | None:
 def parse_time(value: Any, field: str, *, required: bool = True) -> datetime | None:
     if value in (None, "") and not required:
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed, but no such date (month 13, 31 April...)
+        parsed = None
     if parsed is None or timezone.is_naive(parsed):
         raise ActivityInvalid(f"“{field}” must be a date and time with its offset.")
     return parsed

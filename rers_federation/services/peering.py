@@ -3,7 +3,6 @@ side's coordinator accepts after checking the key fingerprint out of band."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -18,7 +17,7 @@ from rers_federation.documents import DocumentInvalid, network_document, verify_
 from rers_federation.models import Peer
 from rers_federation.services.objects import peer_forget, relabel_copies
 from rers_federation.signing import fingerprint, public_key_from_text
-from rers_federation.transport import TransportError, transport
+from rers_federation.transport import TransportError, read_json, transport
 
 ACTIVITY_CONTEXT = "https://www.w3.org/ns/activitystreams"
 
@@ -44,7 +43,7 @@ def fetch_document(url: str) -> dict[str, Any]:
     if reply.status != 200:
         raise DomainError(_("The neighbouring network answered %d.") % reply.status)
     try:
-        return verify_document(json.loads(reply.body))
+        return verify_document(read_json(reply.body))
     except (ValueError, DocumentInvalid) as exc:
         raise DomainError(_("This address does not give a valid network document.")) from exc
 

@@ -3,8 +3,6 @@ so a peer that was down, or a push that was lost, converges without relying on r
 
 from __future__ import annotations
 
-import json
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,7 +10,7 @@ from rers_federation.keys import current_key, private_key
 from rers_federation.models import Peer
 from rers_federation.services.inbox import ActivityRefused, receive
 from rers_federation.signing import sign
-from rers_federation.transport import TransportError, transport
+from rers_federation.transport import TransportError, read_json, transport
 
 MAX_PAGES = 50
 
@@ -34,7 +32,7 @@ def _fetch(peer: Peer, url: str) -> dict | None:
         _fail(peer, f"Answered {reply.status}: {reply.body[:200].decode(errors='replace')}")
         return None
     try:
-        page = json.loads(reply.body)
+        page = read_json(reply.body)
         items, cursor = page["orderedItems"], str(page["cursor"])
     except (ValueError, KeyError, TypeError):
         _fail(peer, "The log page is not readable.")
