@@ -391,7 +391,8 @@ class ListingSerializer(TranslatedModelSerializer):
 
     A neighbouring network's listing mirrored here (``is_mirrored``) is anonymised: no
     ``member``, no availability; ``origin_name`` and ``origin_distance_km`` say whose it is
-    and how far. Only its network changes it, and connections do not cross networks yet."""
+    and how far. Only its network changes it; a connection about it is asked through that
+    network."""
 
     domain = DomainRefSerializer(read_only=True)
     member = MemberRefSerializer(

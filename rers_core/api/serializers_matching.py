@@ -192,13 +192,76 @@ class ContactCardSerializer(serializers.Serializer):
     )
 
 
+class RemoteNetworkSerializer(serializers.Serializer):
+    """The neighbouring network of the other person of a connection across networks."""
+
+    name = serializers.CharField(source="remote_network_name", read_only=True)
+    facilitators_email = serializers.EmailField(
+        source="remote_network_email",
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "How to reach that network's facilitators, who relay for their member; null "
+            "when they gave no address."
+        ),
+    )
+
+    def to_representation(self, connection: Connection) -> dict[str, Any]:
+        data = super().to_representation(connection)
+        data["facilitators_email"] = data["facilitators_email"] or None
+        return data
+
+
 class ConnectionSerializer(TranslatedModelSerializer):
-    """A connection as its two people and the network's facilitators see it."""
+    """A connection as its two people and the network's facilitators see it.
+
+    Across networks (``remote_side`` set), the person of the neighbouring network is no
+    member here: their side's ``requester`` or ``offerer`` is null, their name (or "a
+    member of <network>") is in ``requester_name`` or ``offerer_name``, and they answer
+    through their own network."""
 
     request = ListingRefSerializer(read_only=True, allow_null=True)
     offer = ListingRefSerializer(read_only=True, allow_null=True)
-    requester = MemberRefSerializer(read_only=True)
-    offerer = MemberRefSerializer(read_only=True)
+    requester = MemberRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Null when the requester is a person of a neighbouring network."),
+    )
+    offerer = MemberRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Null when the offerer is a person of a neighbouring network."),
+    )
+    requester_name = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "The requester's name; for a person of a neighbouring network, the name they "
+            "agreed to share, or “a member of” their network."
+        ),
+    )
+    offerer_name = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "The offerer's name; for a person of a neighbouring network, the name they "
+            "agreed to share, or “a member of” their network."
+        ),
+    )
+    remote_side = serializers.SerializerMethodField(
+        help_text=_(
+            "requester or offerer: the side of the person of a neighbouring network; null "
+            "for a connection within the network."
+        )
+    )
+    remote_network = serializers.SerializerMethodField(
+        help_text=_("The neighbouring network of the other person; null within the network.")
+    )
+    remote_listing_title = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "The title of the neighbouring network's listing, when that network shared it; "
+            "empty within the network."
+        ),
+    )
     my_side = serializers.SerializerMethodField(
         help_text=_("requester or offerer when you are one of the two people, else null.")
     )
@@ -215,6 +278,11 @@ class ConnectionSerializer(TranslatedModelSerializer):
             "offer",
             "requester",
             "offerer",
+            "requester_name",
+            "offerer_name",
+            "remote_side",
+            "remote_network",
+            "remote_listing_title",
             "proposed_by",
             "message",
             "requester_answer",
@@ -234,6 +302,16 @@ class ConnectionSerializer(TranslatedModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=SIDES, allow_null=True))
     def get_my_side(self, connection: Connection) -> str | None:
         return connection.side_of(_own_member(self.context, connection.network_id))
+
+    @extend_schema_field(serializers.ChoiceField(choices=SIDES, allow_null=True))
+    def get_remote_side(self, connection: Connection) -> str | None:
+        return connection.remote_side or None
+
+    @extend_schema_field(RemoteNetworkSerializer(allow_null=True))
+    def get_remote_network(self, connection: Connection) -> dict[str, Any] | None:
+        if not connection.is_cross_network:
+            return None
+        return RemoteNetworkSerializer(connection).data
 
     def get_exchange(self, connection: Connection) -> int | None:
         exchange = getattr(connection, "exchange", None)
@@ -264,13 +342,21 @@ class ConnectionProposeSerializer(serializers.Serializer):
         min_value=1,
         max_value=MAX_ID,
         required=False,
-        help_text=_("Id of an open request; without it, the requester is you."),
+        help_text=_(
+            "Id of an open request; without it, the requester is you. A neighbouring "
+            "network's request (`is_mirrored`) goes with one of this network's offers; its "
+            "author is asked through their own network."
+        ),
     )
     offer = serializers.IntegerField(
         min_value=1,
         max_value=MAX_ID,
         required=False,
-        help_text=_("Id of an open offer; without it, the offerer is you."),
+        help_text=_(
+            "Id of an open offer; without it, the offerer is you. For a neighbouring "
+            "network's offer (`is_mirrored`), the request goes to that network, which asks "
+            "its author."
+        ),
     )
     message = serializers.CharField(
         max_length=LONG_TEXT,

@@ -95,8 +95,8 @@ class ListingSuggestionsView(QueryMixin, MatchingView):
             "Open offers of the network and of its neighbours, best first, with a score "
             "(higher is better; a neighbour's offer loses a little with distance); offers "
             "already put in contact with this request are left out. A closed or paused "
-            "request has no suggestions. A neighbour's offer (`is_mirrored`) cannot be "
-            "proposed as a connection yet: a facilitator can help put people in contact."
+            "request has no suggestions. A neighbour's offer (`is_mirrored`) can be asked "
+            "for like ours: the request goes to its network, which asks its author."
         ),
         parameters=[sm.SuggestionQuerySerializer],
         responses={200: sm.SuggestionSerializer(many=True), **errors(400, *READ_ERRORS)},
@@ -132,10 +132,11 @@ class SuggestedConnectionsView(QueryMixin, MatchingView):
         description=gettext_lazy(
             "Oldest requests first; requests with no suggestion are in `unmet-requests/`. "
             "`limit` is the number of offers per request. Offers of neighbouring networks "
-            "(`is_mirrored`) are suggested too, but cannot be proposed as connections yet. "
-            "Then the open requests neighbouring networks shared with this one (the request "
-            "`is_mirrored`, anonymised), each with this network's own offers that may answer "
-            "it; nor can these be proposed as connections yet."
+            "(`is_mirrored`) are suggested too. Then the open requests neighbouring networks "
+            "shared with this one (the request `is_mirrored`, anonymised), each with this "
+            "network's own offers that may answer it. Any of these can be proposed with "
+            "`connections/`: the person of a neighbouring network is asked by their own "
+            "network."
         ),
         parameters=[sm.SuggestionQuerySerializer],
         responses={200: sm.SuggestedConnectionSerializer(many=True), **errors(400, 403, 404)},
@@ -352,7 +353,10 @@ class ConnectionListView(ConnectionRenderMixin, ListModelMixin, MatchingView):
             "Give a request, an offer or both; the missing side is you (answering a request "
             "with your own know-how, or asking an offer's author directly). Your own "
             "agreement is recorded at once; the other person (both, when a facilitator "
-            "proposes) is asked."
+            "proposes) is asked. One of the two listings may be a neighbouring network's "
+            "(`is_mirrored`): that network asks its author, who answers there; your name and "
+            "presentation go with it only if you agreed to be known by neighbouring networks. "
+            "When that network cannot be reached, the answer is a 400 asking to try again later."
         ),
         request=sm.ConnectionProposeSerializer,
         responses={201: sm.ConnectionDetailSerializer, **errors(*WRITE_ERRORS)},

@@ -141,7 +141,7 @@ def suggested_connections(
         # neighbour's request is either suggested here or reported unmet, never both.
         local = NetworkMatcher(network, neighbours=False)
         for request in theirs:
-            found = local.suggest(request, limit=limit)
+            found = local.suggest(request, limit=limit, exclude=excluded.get(request.pk, ()))
             if found:
                 result.append((request, found))
     return result
@@ -189,9 +189,9 @@ def _unmet(network: Network, scope: str, order: str) -> list[UnmetRequest]:
 
 def unmet_requests(network: Network, *, order: str = "age") -> list[UnmetRequest]:
     """Open requests of the network that none of its own offers answers above the
-    suggestion threshold: a neighbour's offer may be suggested, but until connections cross
-    networks the request still waits for an answer here. Neighbours' requests are never
-    among them (see :func:`neighbours_unmet_requests`)."""
+    suggestion threshold: a neighbour's offer may be suggested, but the request still
+    shows what the network lacks. Neighbours' requests are never among them (see
+    :func:`neighbours_unmet_requests`)."""
     return _unmet(network, Scope.HERE, order)
 
 

@@ -51,7 +51,7 @@ from tests.core.test_neighbours_listings import mirrored
 SHARED = "Shared with neighbouring networks"
 ASK = "Ask the neighbouring networks"
 THEIR_SECTION = "Neighbouring networks’ unmet requests</h2>"
-REQUEST_NOTE = "A request of a neighbouring network: connections across networks are not open yet"
+REQUEST_NOTE = "A request of a neighbouring network: proposing one of our offers asks our member"
 
 
 def _as(member, language="en") -> Client:
@@ -316,9 +316,12 @@ def test_a_neighbours_request_is_suggested_our_offers(network, facilitator, rece
     section = page.split(f'id="request-{answered.pk}"')[1].split("</section>")[0]
     assert answered.title in section and offer.title in section
     assert "RERS A · 12 km" in section and "Dominique" in section
-    assert REQUEST_NOTE in section and "a facilitator of that network can be contacted" in section
-    # Connections do not cross networks yet: nothing to propose.
-    assert "Propose this connection" not in page and 'name="request"' not in page
+    assert REQUEST_NOTE in section and "RERS A asks the person who posted it" in section
+    # Proposed like ours: the person over there is asked by their own network.
+    assert section.count("Propose this connection") == 1
+    assert f'name="request" value="{answered.pk}"' in section
+    assert f'name="offer" value="{offer.pk}"' in section
+    assert "between a member of RERS A and Dominique" in section
     assert lonely.title not in page
 
     rows = client_for(facilitator).get(net(network, "suggested-connections/")).json()["results"]
@@ -336,8 +339,11 @@ def test_our_requests_come_first_and_keep_their_action(network, camille, facilit
     )
     assert [r.pk for r, _found in suggested_connections(network)] == [ours.pk, answered.pk]
     page = check_page(_as(facilitator).get(_url("suggested_connections", network)))
-    assert page.count("Propose this connection") == 1
+    assert page.count("Propose this connection") == 2
     assert f'name="request" value="{ours.pk}"' in page
+    assert page.index(f'name="request" value="{ours.pk}"') < page.index(
+        f'name="request" value="{answered.pk}"'
+    )
 
 
 def test_a_neighbours_request_is_not_paired_with_other_neighbours_offers(network):

@@ -254,17 +254,12 @@ def test_a_neighbours_listing_page_names_its_network_and_no_author(
         page = check_page(_as(viewer).get(_url("listing_detail", network, near.pk)))
         assert near.title in page and "RERS A · 12 km" in page
         assert DETAIL_NOTE in page
-        assert "A facilitator of our network can help put people in contact" in page
-        assert "connections across networks will come later" in page
-        for absent in (
-            "Posted by",
-            "Ask to be put in contact",
-            "I can help",
-            "Manage this listing",
-            "Edit",
-            "Pause",
-            'name="offer"',
-        ):
+        # Members ask for a neighbour's offer as for ours; the request goes to its network.
+        assert "Ask to be put in contact" in page and f'name="offer" value="{near.pk}"' in page
+        assert "Your request goes to RERS A, which asks the person who offers it." in page
+        assert "You have not chosen to be known by neighbouring networks" in page
+        assert _url("consents", network) in page
+        for absent in ("Posted by", "I can help", "Manage this listing", "Edit", "Pause"):
             assert absent not in page, absent
 
 
@@ -312,10 +307,11 @@ def test_a_members_request_is_suggested_a_neighbours_offer_with_its_label(
     assert offer.title in panel and remote.title in panel
     assert "Dominique" in panel and "RERS A · 12 km" in panel
     assert SPREADSHEET_NOTE in panel
-    # One way to ask, for our own offer only: the service refuses the neighbour's.
-    assert panel.count("Ask to be put in contact") == 1
+    assert "only if you chose to be known by neighbouring networks" in panel
+    # Our offer and the neighbour's are asked for alike; the latter through its network.
+    assert panel.count("Ask to be put in contact") == 2
     assert f'name="offer" value="{offer.pk}"' in panel
-    assert f'name="offer" value="{remote.pk}"' not in panel
+    assert f'name="offer" value="{remote.pk}"' in panel
 
 
 def test_facilitators_suggested_connections_show_neighbours_offers(
@@ -325,8 +321,9 @@ def test_facilitators_suggested_connections_show_neighbours_offers(
     page = check_page(_as(facilitator).get(_url("suggested_connections", network)))
     assert wanted.title in page and offer.title in page and remote.title in page
     assert "RERS A · 12 km" in page and SPREADSHEET_NOTE in page
-    assert page.count("Propose this connection") == 1
-    assert f'name="offer" value="{remote.pk}"' not in page
+    assert page.count("Propose this connection") == 2
+    assert f'name="offer" value="{remote.pk}"' in page
+    assert "between Camille and a member of RERS A" in page
     # The neighbour's offer is not a request of ours to match.
     assert page.count('class="badge badge--request"') == 1
 
@@ -459,7 +456,7 @@ def test_neighbours_listings_count_nowhere_in_our_figures_or_reports(network, ca
 
 
 def test_a_request_only_a_neighbour_answers_stays_unmet_here(network, camille, facilitator):
-    """Until connections cross networks, the request still waits for an answer here."""
+    """The request still shows what the network lacks, whatever a neighbour offers."""
     wanted = ListingFactory(member=camille, direction="request", title="Apprendre le tricot")
     mirrored(network, "Le tricot pour débuter")
     assert [s.offer.title for s in suggestions_for_request(wanted)] == ["Le tricot pour débuter"]

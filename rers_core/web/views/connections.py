@@ -87,17 +87,10 @@ def listing_matching_context(request: HttpRequest, network: Network, listing: Li
 
     On a request: its owner and the facilitators see the offers that may answer it; another
     member can say "I can help". On someone else's offer: "Ask to be put in contact". On a
-    neighbouring network's listing, nothing: there is no author here to ask, and connections
-    do not cross networks yet (the page says who can help instead).
+    neighbouring network's offer too: the request goes to that network, which asks its
+    author. A neighbouring network's request has no author here to ask: facilitators answer
+    it with one of our offers from the suggested connections.
     """
-    if listing.is_mirrored:
-        return {
-            "suggestions": [],
-            "show_suggestions": False,
-            "ask_form": None,
-            "help_form": None,
-            "listing_connections": [],
-        }
     viewer = permissions.membership(request.user, network)
     is_own = viewer is not None and listing.member_id == viewer.pk
     is_facilitator = viewer is not None and viewer.is_facilitator
@@ -115,17 +108,23 @@ def listing_matching_context(request: HttpRequest, network: Network, listing: Li
         c.status in Connection.ACTIVE and c.side_of(viewer) is not None for c in connections
     )
     can_ask_offer = can_ask and not is_request and not already
-    can_help = can_ask and is_request and not already
-    return {
-        "suggestions": (
-            suggestions_for_request(listing) if is_request and (is_own or is_facilitator) else []
-        ),
-        "show_suggestions": is_request
+    can_help = can_ask and is_request and not already and not listing.is_mirrored
+    show_suggestions = (
+        is_request
+        and not listing.is_mirrored
         and (is_own or is_facilitator)
-        and listing.status == Listing.Status.OPEN,
+        and listing.status == Listing.Status.OPEN
+    )
+    return {
+        "suggestions": suggestions_for_request(listing) if show_suggestions else [],
+        "show_suggestions": show_suggestions,
         "ask_form": ProposeForm(initial={"offer": listing.pk}) if can_ask_offer else None,
         "help_form": ProposeForm(initial={"request": listing.pk}) if can_help else None,
         "listing_connections": connections,
+        # Whether the viewer's name and presentation would go to a neighbouring network.
+        "known_to_neighbours": listing.is_mirrored
+        and can_ask_offer
+        and any(c.audience == ContactConsent.Audience.FEDERATED for c in consents_active(viewer)),
     }
 
 
@@ -164,22 +163,21 @@ def connection_propose_view(request: HttpRequest, slug: str) -> HttpResponse:
                 "The connection between %(requester)s and %(offerer)s is proposed. Both are asked; "
                 "nothing is shared until both accept."
             )
-            % {
-                "requester": connection.requester.display_name,
-                "offerer": connection.offerer.display_name,
-            },
+            % {"requester": connection.requester_name, "offerer": connection.offerer_name},
         )
     else:
-        other = (
-            connection.offerer
-            if connection.proposed_by == Connection.Proposer.REQUESTER
-            else connection.requester
-        )
-        messages.success(
-            request,
-            _("Your request is sent to %(name)s. Nothing is shared until they accept.")
-            % {"name": other.display_name},
-        )
+        asked_by_requester = connection.proposed_by == Connection.Proposer.REQUESTER
+        other = "offerer" if asked_by_requester else "requester"
+        if other == connection.remote_side:
+            text = _(
+                "Your request is sent to %(network)s, which asks the person concerned. Nothing "
+                "is shared until they accept."
+            ) % {"network": connection.remote_network_name}
+        else:
+            text = _("Your request is sent to %(name)s. Nothing is shared until they accept.") % {
+                "name": connection.party(other).display_name
+            }
+        messages.success(request, text)
     if request.POST.get("next"):
         return redirect(back)
     return redirect(_connection_url(network, connection))
@@ -217,10 +215,12 @@ def connection_list_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _side_context(connection: Connection, side: str) -> dict[str, Any]:
-    person = connection.requester if side == "requester" else connection.offerer
     return {
         "side": side,
-        "person": person,
+        # None for the neighbouring network's person, who answers over there.
+        "person": connection.party(side),
+        "name": connection.requester_name if side == "requester" else connection.offerer_name,
+        "remote": side == connection.remote_side,
         "answer": getattr(connection, f"{side}_answer"),
         "answer_display": getattr(connection, f"get_{side}_answer_display")(),
         "answered_at": getattr(connection, f"{side}_answered_at"),
@@ -248,6 +248,11 @@ def connection_detail(request: HttpRequest, slug: str, connection_id: int) -> Ht
     sides = [_side_context(connection, s) for s in ("requester", "offerer")]
     mine = next((s for s in sides if s["side"] == my_side), None)
     exchange = _exchange_of(connection)
+    audience = (
+        ContactConsent.Audience.FEDERATED
+        if connection.is_cross_network
+        else ContactConsent.Audience.NETWORK
+    )
     return render_page(
         request,
         "rers_core/connections/detail.html",
@@ -257,15 +262,20 @@ def connection_detail(request: HttpRequest, slug: str, connection_id: int) -> Ht
             "sides": sides,
             "my_side": my_side,
             "can_answer": proposed and mine is not None and mine["pending"],
-            # The channels the other person will see, should the viewer accept.
-            "my_consents": [
-                c for c in consents_active(viewer) if c.audience == ContactConsent.Audience.NETWORK
-            ]
+            # The channels the other person will see, should the viewer accept: across
+            # networks, those chosen for members of neighbouring networks.
+            "my_consents": [c for c in consents_active(viewer) if c.audience == audience]
             if my_side
             else [],
-            "record_sides": [s for s in sides if s["pending"]]
+            # The other network's person answers there, never through our facilitators.
+            "record_sides": [s for s in sides if s["pending"] and not s["remote"]]
             if proposed and is_facilitator
             else [],
+            "remote": next((s for s in sides if s["remote"]), None),
+            # A proposal from the other network's facilitators has no account of ours.
+            "proposed_there": connection.is_cross_network
+            and connection.proposed_by == Connection.Proposer.FACILITATOR
+            and connection.proposed_by_user_id is None,
             "contact": contact_for(connection, request.user),
             "contact_open": connection.status in Connection.CONTACT_OPEN,
             # Once the exchange exists, cancelling it (on its page) also cancels the connection.

@@ -105,6 +105,27 @@ def _render_detail(
     my_review = next(
         (r for r in reviews if mine is not None and r.member_id == mine.member_id), None
     )
+    connection = exchange.connection
+    # Across networks, the other person takes part from their own network: no participant
+    # here, but named on the page with their network.
+    remote = None
+    if connection is not None and connection.is_cross_network:
+        name = (
+            connection.requester_name
+            if connection.remote_side == "requester"
+            else connection.offerer_name
+        )
+        remote = {
+            # Without a name shared, it already says "a member of <network>".
+            "name": f"{name} ({connection.remote_network_name})"
+            if connection.remote_name
+            else name,
+            "network": connection.remote_network_name,
+            "role": Participant.Role.RECEIVER
+            if connection.remote_side == "requester"
+            else Participant.Role.GIVER,
+            "agreed_at": connection.remote_agreed_at,
+        }
     return render_page(
         request,
         "rers_core/exchanges/detail.html",
@@ -114,6 +135,7 @@ def _render_detail(
             "givers": [p for p in participants if p.role == Participant.Role.GIVER],
             "receivers": [p for p in participants if p.role == Participant.Role.RECEIVER],
             "participants": participants,
+            "remote": remote,
             "mine": mine,
             "is_facilitator": is_facilitator,
             "is_open": is_open,
