@@ -34,6 +34,7 @@ from rest_framework.authtoken.models import TokenProxy
 from rers_core import permissions
 from rers_core.errors import DomainError
 from rers_core.models import (
+    AuditEntry,
     Charter,
     CharterAcceptance,
     ContactConsent,
@@ -48,6 +49,7 @@ from rers_core.selectors.networks import charter_current
 from rers_core.services import listings as listing_services
 from rers_core.services import members as member_services
 from rers_core.services import networks as network_services
+from rers_core.services.audit import audit_contacts_listed, audit_record
 
 FACILITATOR = Member.Role.FACILITATOR
 COORDINATOR = Member.Role.COORDINATOR
@@ -473,6 +475,24 @@ class MemberAdmin(ScopedAdmin):
             kwargs["form"] = self.add_form
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if request.method == "GET":  # the list shows emails: each person sees it in their trail
+            audit_contacts_listed(
+                acting=request.user, members=changelist.result_list, detail=AuditEntry.ADMIN
+            )
+        return changelist
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.method == "GET" and self.shows_contact(request, obj):
+            audit_record(
+                acting=request.user,
+                action=AuditEntry.Action.CONTACT_VIEWED,
+                member=obj,
+                detail=AuditEntry.ADMIN,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return self.add_fields
@@ -602,6 +622,17 @@ class CharterAcceptanceAdmin(ReadOnlyHistoryAdmin):
         "charter__network",
         "recorded_by",
     )
+
+
+@admin.register(AuditEntry, site=site)
+class AuditEntryAdmin(ReadOnlyHistoryAdmin):
+    """The network's audit trail, for its coordinators (facilitators are whom it watches)."""
+
+    view_role = COORDINATOR
+    list_display = ("created_at", "network", "actor_label", "action", "detail", "member")
+    list_filter = (("network", admin.RelatedOnlyFieldListFilter), "action")
+    list_select_related = ("network", "member", "member__network")
+    fields = ("network", "created_at", "actor_label", "action", "detail", "member")
 
 
 @admin.register(WithdrawalRecord, site=site)

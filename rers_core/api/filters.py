@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from rers_core.api.serializers import MAX_ID
-from rers_core.models import Listing, Member
+from rers_core.models import AuditEntry, Listing, Member
 from rers_core.selectors.listings import (
     MAX_RADIUS_KM,
     Scope,
@@ -121,4 +121,12 @@ class MemberFilter(django_filters.FilterSet):
 
     class Meta:
         model = Member
+        fields: list[str] = []
+
+
+class AuditFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(choices=AuditEntry.Action.choices)
+
+    class Meta:
+        model = AuditEntry
         fields: list[str] = []

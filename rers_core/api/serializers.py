@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rers_core.models import Charter, ContactConsent, Domain, Listing, Member, Network
+from rers_core.models import AuditEntry, Charter, ContactConsent, Domain, Listing, Member, Network
 from rers_core.selectors.members import consents_active, has_accepted_current_charter
 from rers_core.selectors.networks import charter_current
 
@@ -383,6 +383,50 @@ class MemberRefSerializer(TranslatedModelSerializer):
     class Meta:
         model = Member
         fields = ["id", "display_name"]
+        read_only_fields = fields
+
+
+# --- audit trail ---------------------------------------------------------------------
+
+
+class AuditEntrySerializer(TranslatedModelSerializer):
+    """Who looked at a member's contact details or acted for them; never the details."""
+
+    actor = serializers.CharField(
+        source="actor_label",
+        read_only=True,
+        help_text=_(
+            "Name of the facilitator or coordinator in the network at the time; empty for an "
+            "administrator of the site."
+        ),
+    )
+    detail_display = serializers.CharField(
+        read_only=True, help_text=_("The detail in words, in the language of the request.")
+    )
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "created_at", "actor", "action", "detail", "detail_display"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "detail": {
+                "help_text": _(
+                    "A short code: where the details were seen (portal, api, admin), the new "
+                    "role, or the action done on the member's behalf (e.g. listing_create)."
+                )
+            }
+        }
+
+
+class NetworkAuditEntrySerializer(AuditEntrySerializer):
+    member = MemberRefSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The member concerned; null when none, or once they left the network."),
+    )
+
+    class Meta(AuditEntrySerializer.Meta):
+        fields = [*AuditEntrySerializer.Meta.fields, "member"]
         read_only_fields = fields
 
 

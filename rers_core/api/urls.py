@@ -157,6 +157,7 @@ network_patterns = [
         name="own-consent-revoke",
     ),
     path("me/withdraw/", views.OwnWithdrawView.as_view(), name="own-withdraw"),
+    path("me/audit/", views.OwnAuditListView.as_view(), name="own-audit-list"),
     # Members, for facilitators.
     path("members/", views.MemberListView.as_view(), name="member-list"),
     path("members/<int:member_id>/", views.MemberDetailView.as_view(), name="member-detail"),
@@ -182,6 +183,8 @@ network_patterns = [
         name="member-withdraw",
     ),
     path("members/<int:member_id>/export/", views.MemberExportView.as_view(), name="member-export"),
+    # The audit trail, for coordinators.
+    path("audit/", views.NetworkAuditListView.as_view(), name="audit-list"),
     # Offers and requests.
     path("listings/", views.ListingListView.as_view(), name="listing-list"),
     path("listings/<int:listing_id>/", views.ListingDetailView.as_view(), name="listing-detail"),

@@ -30,7 +30,7 @@ from rest_framework.serializers import BaseSerializer
 
 from rers_core import permissions
 from rers_core.api import serializers as s
-from rers_core.api.filters import ListingFilter, MemberFilter
+from rers_core.api.filters import AuditFilter, ListingFilter, MemberFilter
 from rers_core.api.permissions import (
     IsCoordinator,
     IsFacilitator,
@@ -38,7 +38,8 @@ from rers_core.api.permissions import (
     ReadOnlyOrCoordinator,
 )
 from rers_core.errors import NotFound, ValidationFailed
-from rers_core.models import Charter, ContactConsent, Domain, Listing, Member, Network
+from rers_core.models import AuditEntry, Charter, ContactConsent, Domain, Listing, Member, Network
+from rers_core.selectors.audit import audit_for_member, audit_for_network
 from rers_core.selectors.listings import listing_get, listing_list
 from rers_core.selectors.members import (
     consent_history,
@@ -53,6 +54,7 @@ from rers_core.services import accounts as account_services
 from rers_core.services import listings as listing_services
 from rers_core.services import members as member_services
 from rers_core.services import networks as network_services
+from rers_core.services.audit import audit_contacts_listed, audit_record
 
 # --- documentation helpers -----------------------------------------------------------
 
@@ -291,6 +293,9 @@ class OwnMemberMixin:
         permissions.forget_memberships(self.request.user)
         return self.get_member()
 
+    def render_member(self, member: Member) -> Response:
+        return self.render(s.MembershipSerializer, member)
+
 
 class ManagedMemberMixin:
     """``get_member()`` is the member ``member_id`` of the network, for its facilitators."""
@@ -304,16 +309,27 @@ class ManagedMemberMixin:
         permissions.forget_memberships(self.request.user)
         return member_get(self.network, member.pk)
 
+    def render_member(self, member: Member) -> Response:
+        """The member with their contact details: every such answer is in the audit trail,
+        writes included, so that none of them is a way to read the details unnoticed."""
+        audit_record(
+            acting=self.request.user,
+            action=AuditEntry.Action.CONTACT_VIEWED,
+            member=member,
+            detail=AuditEntry.API,
+        )
+        return self.render(s.MembershipSerializer, member)
+
 
 class ProfileView(NetworkView):
     def get(self, request: Request, **kwargs: Any) -> Response:
-        return self.render(s.MembershipSerializer, self.get_member())
+        return self.render_member(self.get_member())
 
     def patch(self, request: Request, **kwargs: Any) -> Response:
         member = self.get_member()
         fields = self.validated(s.ProfileSerializer, partial=True)
         member_services.member_update_profile(member=member, acting=request.user, **fields)
-        return self.render(s.MembershipSerializer, self.reload_member(member))
+        return self.render_member(self.reload_member(member))
 
 
 @extend_schema(tags=["me"])
@@ -387,7 +403,7 @@ class AcceptCharterView(NetworkView):
                     field="version",
                 )
         member_services.member_accept_charter(member=member, charter=charter, acting=request.user)
-        return self.render(s.MembershipSerializer, self.reload_member(member))
+        return self.render_member(self.reload_member(member))
 
 
 _ACCEPT_DESCRIPTION = gettext_lazy(
@@ -582,9 +598,19 @@ class MemberListView(ListModelMixin, NetworkView):
             return Member.objects.none()
         return member_list(self.network)
 
+    def paginate_queryset(self, queryset: QuerySet[Member]) -> list[Member] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            # Everyone on the page is shown with contact details: each sees it in their trail.
+            audit_contacts_listed(acting=self.request.user, members=page, detail=AuditEntry.API)
+        return page
+
     @extend_schema(
         summary=gettext_lazy("Members and visitors of the network (facilitators)"),
-        description=gettext_lazy("Withdrawn members are not listed: their data is erased."),
+        description=gettext_lazy(
+            "Withdrawn members are not listed: their data is erased. Each person on the page "
+            "is shown with contact details, which is noted in the audit trail."
+        ),
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -621,7 +647,7 @@ class MemberRoleView(ManagedMemberMixin, NetworkView):
         member = self.get_member()
         data = self.validated(s.RoleSerializer)
         member_services.member_assign_role(member=member, role=data["role"], acting=request.user)
-        return self.render(s.MembershipSerializer, self.reload_member(member))
+        return self.render_member(self.reload_member(member))
 
 
 @extend_schema(tags=["members"])
@@ -632,7 +658,61 @@ class MemberExportView(ManagedMemberMixin, NetworkView):
     )
     def get(self, request: Request, slug: str, member_id: int) -> Response:
         member = self.get_member()
+        audit_record(
+            acting=request.user,
+            action=AuditEntry.Action.CONTACTS_EXPORTED,
+            member=member,
+            detail=AuditEntry.API,
+        )
         return _attachment(member_data_export(member), f"rers-member-{member.pk}-data.json")
+
+
+# --- audit trail ---------------------------------------------------------------------
+
+
+@extend_schema(tags=["me"])
+class OwnAuditListView(OwnMemberMixin, ListModelMixin, NetworkView):
+    serializer_class = s.AuditEntrySerializer
+
+    def get_queryset(self) -> QuerySet[AuditEntry]:
+        if self.is_schema():
+            return AuditEntry.objects.none()
+        return audit_for_member(self.get_member())
+
+    @extend_schema(
+        summary=gettext_lazy("Who looked at your contact details or acted for you"),
+        description=gettext_lazy(
+            "Newest first: each time a facilitator or coordinator viewed or downloaded your "
+            "contact details, changed your role or acted on your behalf. Your own visits are "
+            "not recorded."
+        ),
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        return self.list(request)
+
+
+@extend_schema(tags=["members"])
+class NetworkAuditListView(ListModelMixin, NetworkView):
+    permission_classes = [IsCoordinator]
+    serializer_class = s.NetworkAuditEntrySerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AuditFilter
+
+    def get_queryset(self) -> QuerySet[AuditEntry]:
+        if self.is_schema():
+            return AuditEntry.objects.none()
+        return audit_for_network(self.network)
+
+    @extend_schema(
+        summary=gettext_lazy("The network's audit trail (coordinators)"),
+        description=gettext_lazy(
+            "Newest first: who viewed or downloaded members' contact details, changed roles "
+            "or acted on a member's behalf. No contact details, names of the people concerned "
+            "or free text are recorded; entries about people who left point to nobody."
+        ),
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        return self.list(request)
 
 
 # --- listings ------------------------------------------------------------------------

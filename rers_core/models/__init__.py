@@ -1,3 +1,4 @@
+from rers_core.models.audit import AuditEntry
 from rers_core.models.charter import Charter, CharterAcceptance
 from rers_core.models.connection import Connection
 from rers_core.models.consent import ContactConsent
@@ -23,6 +24,7 @@ from rers_core.models.portal import ContactMessage, NewsPost, Resource
 from rers_core.models.synonym import SynonymGroup
 
 __all__ = [
+    "AuditEntry",
     "CalendarToken",
     "Charter",
     "CharterAcceptance",

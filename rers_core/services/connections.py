@@ -12,8 +12,17 @@ from django.utils.translation import gettext as _
 from rers_core import permissions
 from rers_core.conf import core_settings
 from rers_core.errors import DomainError, NotAllowed, ValidationFailed
-from rers_core.models import Connection, ContactConsent, Exchange, Listing, Member, Notification
+from rers_core.models import (
+    AuditEntry,
+    Connection,
+    ContactConsent,
+    Exchange,
+    Listing,
+    Member,
+    Notification,
+)
 from rers_core.services._common import is_instance_admin, require_facilitator
+from rers_core.services.audit import audit_record
 from rers_core.services.notifications import notify
 from rers_core.signals import connection_changed
 
@@ -223,6 +232,13 @@ def connection_answer(
     _settle(connection, _other(side), now)
     connection.save()
     announce(connection)
+    audit_record(
+        acting=acting,
+        action=AuditEntry.Action.ACTED_FOR,
+        member=connection.party(side),
+        network=connection.network,
+        detail="connection_answer",
+    )
     return connection
 
 

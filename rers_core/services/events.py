@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rers_core import permissions
 from rers_core.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from rers_core.models import (
+    AuditEntry,
     CalendarToken,
     Event,
     EventException,
@@ -34,6 +35,7 @@ from rers_core.services._common import (
     require_can_act_for,
     require_facilitator,
 )
+from rers_core.services.audit import audit_record
 from rers_core.services.notifications import notify
 from rers_core.signals import event_changed, registration_changed
 
@@ -267,6 +269,11 @@ def occurrence_restore(*, event: Event, original_start: datetime, acting) -> Non
     _changed(event)
 
 
+def _audit(acting, member: Member, service: str) -> None:
+    """A facilitator acted for ``member``: they see it in their trail."""
+    audit_record(acting=acting, action=AuditEntry.Action.ACTED_FOR, member=member, detail=service)
+
+
 def _user(acting):
     return acting if acting is not None and acting.is_authenticated else None
 
@@ -330,6 +337,7 @@ def registration_create(
     except IntegrityError as exc:  # the same person, registered from two tabs at once
         raise DomainError(_("You are already registered.")) from exc
     _registration_changed(registration)
+    _audit(acting, member, "registration_create")
     return registration
 
 
@@ -339,9 +347,14 @@ def registration_cancel(*, registration: Registration, acting) -> Registration:
     it and is told by email. Cancelling twice is harmless."""
     if registration.member_id is None:
         require_facilitator(acting, registration.event.network)
-    else:
-        require_can_act_for(acting, registration.member)
-    return _cancel(registration)
+        return _cancel(registration)
+    member = registration.member
+    require_can_act_for(acting, member)
+    before = registration.status
+    registration = _cancel(registration)
+    if registration.status != before:
+        _audit(acting, member, "registration_cancel")
+    return registration
 
 
 def _cancel(registration: Registration) -> Registration:
@@ -518,6 +531,7 @@ def calendar_token_regenerate(*, member: Member, acting) -> CalendarToken:
     if not created:
         token.token = secrets.token_urlsafe()
         token.save(update_fields=["token", "created_at"])
+    _audit(acting, member, "calendar_token_regenerate")
     return token
 
 
@@ -557,6 +571,7 @@ def testimony_record(
         raise ValidationFailed(_("Write the testimony."), field="text")
     _set_publication(testimony, publication, first_name)
     testimony.save()
+    _audit(acting, author, "testimony_record")
     return testimony
 
 
@@ -576,10 +591,12 @@ def testimony_set_publication(
     *, testimony: Testimony, publication: str, acting, first_name: str = ""
 ) -> Testimony:
     """The author changes their publication consent at any time (or a facilitator records it)."""
-    require_can_act_for(acting, testimony.author)
+    author = testimony.author
+    require_can_act_for(acting, author)
     testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
     _set_publication(testimony, publication, first_name)
     testimony.save(update_fields=["publication", "first_name"])
+    _audit(acting, author, "testimony_set_publication")
     return testimony
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from rers_core import permissions
 from rers_core.errors import DomainError, NotAllowed, ValidationFailed
 from rers_core.models import (
+    AuditEntry,
     Connection,
     Exchange,
     ExchangeAgreement,
@@ -23,6 +24,7 @@ from rers_core.models import (
     Review,
 )
 from rers_core.services._common import full_clean, is_instance_admin, require_facilitator
+from rers_core.services.audit import audit_record
 from rers_core.services.connections import announce
 from rers_core.services.notifications import notify
 
@@ -239,9 +241,19 @@ def agreement_confirm(*, exchange: Exchange, acting, member: Member | None = Non
     if participant.agreed_at is None:
         participant.agreed_at = timezone.now()
         participant.save(update_fields=["agreed_at"])
+        _audit(acting, member, "agreement_confirm")
     _agree_if_everyone_did(exchange)
     _announce(exchange)
     return exchange
+
+
+def _audit(acting, member: Member | None, service: str) -> None:
+    """A facilitator wrote down what the participant ``member`` said: they see it in their
+    trail. Without ``member`` the participant spoke for themself: nothing to record."""
+    if member is not None:
+        audit_record(
+            acting=acting, action=AuditEntry.Action.ACTED_FOR, member=member, detail=service
+        )
 
 
 def _agree_if_everyone_did(exchange: Exchange) -> None:
@@ -349,6 +361,7 @@ def review_submit(
         setattr(review, key, value)
     review.submitted_at = timezone.now()
     review.save()
+    _audit(acting, member, "review_submit")
     if not Review.objects.filter(exchange=exchange, submitted_at__isnull=True).exists():
         _move_connection(exchange, Connection.Status.CLOSED)
     return review

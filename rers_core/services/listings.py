@@ -8,10 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from rers_core.errors import DomainError, NotAllowed, ValidationFailed
-from rers_core.models import Domain, Listing, Member
+from rers_core.models import AuditEntry, Domain, Listing, Member
 from rers_core.search import index_listings
 from rers_core.selectors.networks import domain_for
 from rers_core.services._common import full_clean, require_can_act_for, require_facilitator
+from rers_core.services.audit import audit_record
 from rers_core.signals import listing_changed
 
 LISTING_EDITABLE_FIELDS = (
@@ -63,6 +64,11 @@ def _save(listing: Listing) -> None:
     listing_changed.send(sender=Listing, listing=listing)
 
 
+def _audit(acting, author: Member, service: str) -> None:
+    """A facilitator changed someone's listing: the author sees it in their trail."""
+    audit_record(acting=acting, action=AuditEntry.Action.ACTED_FOR, member=author, detail=service)
+
+
 def _locked(listing: Listing) -> Listing:
     return Listing.objects.select_for_update().select_related("network").get(pk=listing.pk)
 
@@ -99,6 +105,7 @@ def listing_create(
         listing, {"direction": direction, "kind": kind, "domain": domain, "title": title, **fields}
     )
     _save(listing)
+    _audit(acting, member, "listing_create")
     return listing
 
 
@@ -106,12 +113,14 @@ def listing_create(
 def listing_update(*, listing: Listing, acting, **fields: Any) -> Listing:
     """Edit an open or paused listing; a closed listing stays as it was."""
     _require_ours(listing)
-    require_can_act_for(acting, listing.member)
+    author = listing.member
+    require_can_act_for(acting, author)
     listing = _locked(listing)
     if listing.status == Listing.Status.CLOSED:
         raise DomainError(_("A closed listing cannot be edited; post a new one instead."))
     _apply(listing, fields)
     _save(listing)
+    _audit(acting, author, "listing_update")
     return listing
 
 
@@ -137,33 +146,36 @@ def request_ask_neighbours(*, listing: Listing, acting) -> Listing:
     if listing.visibility != Listing.Visibility.FEDERATED:
         _apply(listing, {"visibility": Listing.Visibility.FEDERATED})
         _save(listing)
+        _audit(acting, listing.member, "request_ask_neighbours")
     return listing
 
 
-def _move(listing: Listing, to: str, acting) -> Listing:
+def _move(listing: Listing, to: str, acting, service: str) -> Listing:
     _require_ours(listing)
-    require_can_act_for(acting, listing.member)
+    author = listing.member
+    require_can_act_for(acting, author)
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     if listing.status != to:
         listing.transition(to)
         listing.save(update_fields=["status", "updated_at"])
         listing_changed.send(sender=Listing, listing=listing)
+        _audit(acting, author, service)
     return listing
 
 
 @transaction.atomic
 def listing_pause(*, listing: Listing, acting) -> Listing:
     """Hide a listing for a while; pausing a paused listing changes nothing."""
-    return _move(listing, Listing.Status.PAUSED, acting)
+    return _move(listing, Listing.Status.PAUSED, acting, "listing_pause")
 
 
 @transaction.atomic
 def listing_reopen(*, listing: Listing, acting) -> Listing:
     """Show a paused listing again."""
-    return _move(listing, Listing.Status.OPEN, acting)
+    return _move(listing, Listing.Status.OPEN, acting, "listing_reopen")
 
 
 @transaction.atomic
 def listing_close(*, listing: Listing, acting) -> Listing:
     """Close a listing for good (answered, or no longer wanted)."""
-    return _move(listing, Listing.Status.CLOSED, acting)
+    return _move(listing, Listing.Status.CLOSED, acting, "listing_close")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from rers_core import permissions, search
 from rers_core.errors import DomainError, ValidationFailed
 from rers_core.models import (
+    AuditEntry,
     CalendarToken,
     Charter,
     CharterAcceptance,
@@ -38,6 +39,7 @@ from rers_core.services._common import (
     require_coordinator,
     require_facilitator,
 )
+from rers_core.services.audit import audit_record, audit_unlink_member
 from rers_core.services.connections import announce
 from rers_core.signals import listing_changed
 
@@ -91,6 +93,9 @@ def member_join(
     except IntegrityError as exc:
         raise DomainError(_("You are already in this network.")) from exc
     permissions.forget_memberships(user)
+    audit_record(
+        acting=acting, action=AuditEntry.Action.ACTED_FOR, member=member, detail="member_join"
+    )
     return member
 
 
@@ -152,13 +157,20 @@ def member_accept_charter(
         raise DomainError(_("This network has no charter yet."))
     if charter is not None and charter.pk != current.pk:
         raise DomainError(_("This charter version is no longer the current one; read the new one."))
-    acceptance, _created = CharterAcceptance.objects.get_or_create(
+    acceptance, created = CharterAcceptance.objects.get_or_create(
         member=member,
         charter=current,
         defaults={
             "recorded_by": _actor(acting) if acting and acting.pk != member.user_id else None
         },
     )
+    if created:
+        audit_record(
+            acting=acting,
+            action=AuditEntry.Action.ACTED_FOR,
+            member=member,
+            detail="member_accept_charter",
+        )
     if member.status == Member.Status.VISITOR:
         member.transition(Member.Status.MEMBER)
         member.joined_at = timezone.now()
@@ -175,12 +187,22 @@ def member_update_profile(*, member: Member, acting, **fields: str) -> Member:
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationFailed(_("Unknown profile fields: %s.") % ", ".join(sorted(unknown)))
+    changed = False
     for key, value in fields.items():
-        setattr(member, key, (value or "").strip())
+        value = (value or "").strip()
+        changed = changed or getattr(member, key) != value
+        setattr(member, key, value)
     if not member.display_name:
         raise ValidationFailed(_("Choose the name other members will see."), field="display_name")
     full_clean(member, exclude=["user", "network"])
     member.save()
+    if changed:
+        audit_record(
+            acting=acting,
+            action=AuditEntry.Action.ACTED_FOR,
+            member=member,
+            detail="member_update_profile",
+        )
     return member
 
 
@@ -199,9 +221,13 @@ def member_assign_role(*, member: Member, role: str, acting) -> Member:
         raise DomainError(_("Only a member who accepted the charter can facilitate."))
     if member.role == Member.Role.COORDINATOR and role != Member.Role.COORDINATOR:
         _require_another_coordinator(member)
-    member.role = role
+    previous, member.role = member.role, role
     member.save(update_fields=["role"])
     permissions.forget_memberships(member.user)
+    if previous != role:
+        audit_record(
+            acting=acting, action=AuditEntry.Action.ROLE_CHANGED, member=member, detail=role
+        )
     return member
 
 
@@ -246,16 +272,26 @@ def consent_grant(
     )
     full_clean(consent, exclude=["member", "granted_by", "revoked_by"])
     consent.save()
+    audit_record(
+        acting=acting, action=AuditEntry.Action.ACTED_FOR, member=member, detail="consent_grant"
+    )
     return consent
 
 
 @transaction.atomic
 def consent_revoke(*, consent: ContactConsent, acting) -> ContactConsent:
     """Withdraw one consent; revoking an already revoked consent changes nothing."""
-    require_can_act_for(acting, consent.member)
+    member = consent.member
+    require_can_act_for(acting, member)
     consent = ContactConsent.objects.select_for_update().get(pk=consent.pk)
     if consent.revoked_at is None:
         _revoke(consent, acting)
+        audit_record(
+            acting=acting,
+            action=AuditEntry.Action.ACTED_FOR,
+            member=member,
+            detail="consent_revoke",
+        )
     return consent
 
 
@@ -291,8 +327,9 @@ def member_withdraw(*, member: Member, acting) -> Member:
     Erases name, presentation, contact details and consent notes; closes their listings
     and erases the listings' free text; revokes every consent; unlinks and, when it
     belongs to no other network, deletes the user account. What remains are anonymous
-    rows that keep the counts right, and a record of who performed the withdrawal
-    (the member or a facilitator) and when. Withdrawing twice is harmless.
+    rows that keep the counts right, a record of who performed the withdrawal (the member
+    or a facilitator) and when, and the audit trail of what facilitators did with their
+    data, no longer linked to them. Withdrawing twice is harmless.
     """
     member = Member.objects.select_for_update().select_related("network").get(pk=member.pk)
     if member.status == Member.Status.WITHDRAWN:
@@ -334,6 +371,15 @@ def member_withdraw(*, member: Member, acting) -> Member:
         performed_by=WithdrawalRecord.Actor.SELF if by_self else WithdrawalRecord.Actor.FACILITATOR,
         facilitator=None if by_self else acting,
     )
+    # Who looked at or acted on their data stays accountable, but points to nobody now.
+    audit_unlink_member(member=member)
+    if not by_self:
+        audit_record(
+            acting=acting,
+            action=AuditEntry.Action.ACTED_FOR,
+            network=member.network,
+            detail="member_withdraw",
+        )
     if user is not None:
         permissions.forget_memberships(user)
         if not user.memberships.exists() and not user.is_staff:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rers_core.errors import DomainError
 from rers_core.models import (
+    AuditEntry,
     Charter,
     Connection,
     ContactConsent,
@@ -341,6 +342,20 @@ class MemberRegisterForm(PortalForm):
         ),
     )
     presentation = _presentation_field()
+
+
+class AuditFilterForm(PortalForm):
+    """GET filter of the network's audit trail; a wrong value is dropped, never an error page."""
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        required=False,
+        choices=[("", _("All")), *((v, capfirst(label)) for v, label in AuditEntry.Action.choices)],
+    )
+
+    def filters(self) -> dict[str, Any]:
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
 class RoleForm(PortalForm):

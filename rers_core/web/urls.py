@@ -64,6 +64,7 @@ network_patterns = [
     path("me/charter/", networks.charter, name="charter"),
     path("me/consents/", members.consents, name="consents"),
     path("me/listings/", members.my_listings, name="my_listings"),
+    path("me/audit/", members.my_audit, name="my_audit"),
     path("me/withdraw/", members.withdraw, name="withdraw"),
     path("listings/", listings.listing_browse, name="listings"),
     path("listings/new/", listings.listing_new, name="listing_create"),
@@ -81,6 +82,7 @@ network_patterns = [
     path("manage/members/", manage.manage_members, name="manage_members"),
     path("manage/members/new/", manage.manage_member_new, name="manage_member_new"),
     path("manage/members/<int:member_id>/", include(managed_member_patterns)),
+    path("manage/audit/", manage.manage_audit, name="manage_audit"),
     # Connections, exchanges, reviews.
     path("connections/", connections.connection_list_view, name="connections"),
     path("connections/propose/", connections.connection_propose_view, name="connection_propose"),

@@ -9,13 +9,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from rers_core.errors import DomainError
-from rers_core.models import Member
+from rers_core.models import AuditEntry, Member
+from rers_core.selectors.audit import audit_for_member
 from rers_core.selectors.connections import reciprocity
 from rers_core.selectors.listings import member_listings
 from rers_core.selectors.members import (
@@ -26,6 +28,7 @@ from rers_core.selectors.members import (
     member_data_export,
 )
 from rers_core.selectors.networks import charter_current
+from rers_core.services.audit import audit_record
 from rers_core.services.members import consent_set, member_update_profile, member_withdraw
 from rers_core.web.forms import ConsentForm, ProfileForm, RoleForm, WithdrawForm
 from rers_core.web.views._common import (
@@ -34,6 +37,8 @@ from rers_core.web.views._common import (
     render_page,
     resolve_subject,
 )
+
+AUDIT_PAGE_SIZE = 25
 
 
 @login_required
@@ -52,6 +57,13 @@ def member_space(request: HttpRequest, slug: str, member_id: int | None = None) 
         else:
             messages.success(request, _("The profile is saved."))
             return redirect(subject.urls["space"])
+    if subject.on_behalf:  # the profile form shows the contact details
+        audit_record(
+            acting=request.user,
+            action=AuditEntry.Action.CONTACT_VIEWED,
+            member=member,
+            detail=AuditEntry.PORTAL,
+        )
     charter = charter_current(subject.network)
     return render_page(
         request,
@@ -126,6 +138,22 @@ def my_listings(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@portal_view
+def my_audit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Who looked at my contact details or acted for me: the member's own trail."""
+    subject = resolve_subject(request, slug, None)
+    page = Paginator(audit_for_member(subject.member), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render_page(
+        request,
+        "rers_core/my_audit.html",
+        {"subject": subject, "member": subject.member, "page": page},
+        network=subject.network,
+    )
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 @portal_view
 def withdraw(request: HttpRequest, slug: str, member_id: int | None = None) -> HttpResponse:
@@ -178,6 +206,12 @@ def withdraw(request: HttpRequest, slug: str, member_id: int | None = None) -> H
 def member_export(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
     """A member's data, downloaded by a facilitator to hand it over."""
     subject = resolve_subject(request, slug, member_id)
+    audit_record(
+        acting=request.user,
+        action=AuditEntry.Action.CONTACTS_EXPORTED,
+        member=subject.member,
+        detail=AuditEntry.PORTAL,
+    )
     return json_attachment(
         member_data_export(subject.member),
         f"rers-{subject.network.slug}-member-{subject.member.pk}.json",
