@@ -90,3 +90,18 @@ def test_database_and_broker_urls_switch_backends(tmp_path):
     values = json.loads(result.stdout)
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["eager"] is False
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if k not in READ}
+    clean.update(
+        GOOD,
+        RERS_DATA_DIR=str(tmp_path / "data"),
+        DJANGO_SETTINGS_MODULE="deployments.site.settings.prod",
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=REPO, env=clean, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout, done.stdout

@@ -25,3 +25,7 @@ CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Preloading HSTS is a commitment of the whole domain and its subdomains, which only the
+# domain's owner can make (SECURE_HSTS_PRELOAD=true); `check --deploy` stays clean without it.
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
