@@ -50,6 +50,16 @@ DEFAULTS: dict[str, Any] = {
     "SITE_URL": "http://localhost:8000",
     # A proposed connection nobody answered expires after this many days.
     "CONNECTION_EXPIRY_DAYS": 21,
+    # Request rates ("N/second|minute|hour|day"; None: no limit), counted in Django's cache:
+    # anonymous API requests per address, signed-in ones per account, login attempts (portal
+    # and API token) per address and per account name. Off by default in the library; the
+    # site's settings turn them on.
+    "THROTTLE_RATES": {
+        "api_anonymous": None,
+        "api_member": None,
+        "login_address": None,
+        "login_username": None,
+    },
     # Page size of API list endpoints.
     "PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 200,

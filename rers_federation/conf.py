@@ -34,6 +34,13 @@ DEFAULTS: dict[str, Any] = {
     "PROBE_SECONDS": 1800,
     # A delivery "being sent" for longer than this belonged to a worker that died.
     "SENDING_TIMEOUT_SECONDS": 300,
+    # Request rates ("N/minute"...; None: no limit), counted in Django's cache: activities
+    # each peer may push to the inbox, requests to the inbox per address (before any
+    # signature is checked), and to the other public endpoints (discovery, documents, the
+    # log) per address. Over the limit: 429 with Retry-After, which senders retry later.
+    "INBOX_RATE_PER_PEER": None,
+    "INBOX_RATE_PER_ADDRESS": None,
+    "PUBLIC_RATE_PER_ADDRESS": None,
     # Dotted path of the transport class (swap for an in-process one in tests).
     "TRANSPORT": "rers_federation.transport.HttpTransport",
 }

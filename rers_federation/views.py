@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from rers_core.models import Network
+from rers_core.throttling import wait_seconds
 from rers_federation import keys
 from rers_federation.conf import federation_settings
 from rers_federation.documents import DocumentInvalid, network_document, verify_document
@@ -36,9 +37,27 @@ def _error(status: int, reason: str, detail: str) -> JsonResponse:
     return JsonResponse({"error": reason, "detail": detail}, status=status)
 
 
+def _too_many(
+    request: HttpRequest, scope: str, rate: str | None, ident: str | None = None
+) -> JsonResponse | None:
+    """The 429 to answer when this request goes over ``rate``; senders retry later."""
+    wait = wait_seconds(request, f"federation_{scope}", rate, ident)
+    if wait is None:
+        return None
+    response = _error(429, "too_many_requests", f"Too many requests: retry in {wait} s.")
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _public_limit(request: HttpRequest) -> JsonResponse | None:
+    return _too_many(request, "public", federation_settings.PUBLIC_RATE_PER_ADDRESS)
+
+
 @require_GET
 def well_known(request: HttpRequest) -> JsonResponse:
     """``/.well-known/rers``: the networks this instance hosts."""
+    if refused := _public_limit(request):
+        return refused
     return JsonResponse(
         {
             "software": "rers",
@@ -56,6 +75,8 @@ def _network(slug: str) -> Network | None:
 
 @require_GET
 def document(request: HttpRequest, slug: str) -> HttpResponse:
+    if refused := _public_limit(request):
+        return refused
     network = _network(slug)
     if network is None:
         return _error(404, "not_found", "No such network here.")
@@ -93,6 +114,8 @@ def _malformed(activity: Any) -> str | None:
 @csrf_exempt
 @require_POST
 def inbox(request: HttpRequest, slug: str) -> HttpResponse:
+    if refused := _too_many(request, "inbox", federation_settings.INBOX_RATE_PER_ADDRESS):
+        return refused
     network = _network(slug)
     if network is None:
         return _error(404, "not_found", "No such network here.")
@@ -158,6 +181,11 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         )
         if peer.status != Peer.Status.ACTIVE and not answering:
             return _error(403, "not_a_peer", "This network is not an active peer.")
+        refused = _too_many(
+            request, "peer", federation_settings.INBOX_RATE_PER_PEER, f"{network.pk}-{peer.pk}"
+        )
+        if refused:
+            return refused
     try:
         applied = inbox_service.receive(network=network, peer=peer, activity=activity)
     except inbox_service.ActivityRefused as exc:
@@ -195,6 +223,8 @@ def outbox(request: HttpRequest, slug: str) -> HttpResponse:
     """The ordered log of our activities about events and registrations, for one active
     peer (signed GET): what every peer gets, and what was addressed to it. ``after`` is
     the cursor of the last activity the peer applied."""
+    if refused := _public_limit(request):
+        return refused
     network = _network(slug)
     if network is None:
         return _error(404, "not_found", "No such network here.")

@@ -19,6 +19,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.parsers import JSONParser
@@ -55,6 +56,7 @@ from rers_core.services import listings as listing_services
 from rers_core.services import members as member_services
 from rers_core.services import networks as network_services
 from rers_core.services.audit import audit_contacts_listed, audit_record
+from rers_core.throttling import ApiAnonymousRate, ApiMemberRate, login_wait
 
 # --- documentation helpers -----------------------------------------------------------
 
@@ -64,6 +66,7 @@ _ERROR_DESCRIPTIONS = {
     404: gettext_lazy("No such network or object, or not visible to you."),
     409: gettext_lazy("Not possible in the object's current state."),
     413: gettext_lazy("Request body too large."),
+    429: gettext_lazy("Too many requests: retry after the seconds the Retry-After header gives."),
 }
 
 
@@ -98,6 +101,7 @@ class BaseView(GenericAPIView):
     parser_classes = [JSONParser]
     # JSON only: the schema UI at /api/schema/ui/ is the way to explore the API by hand.
     renderer_classes = [JSONRenderer]
+    throttle_classes = [ApiAnonymousRate, ApiMemberRate]
     filter_backends: list = []
     serializer_class: type[BaseSerializer] | None = None
 
@@ -926,11 +930,14 @@ class TokenView(BaseView):
             "returns the same token until it is revoked."
         ),
         request=s.TokenObtainSerializer,
-        responses={200: s.TokenSerializer, **errors(400, 413)},
+        responses={200: s.TokenSerializer, **errors(400, 413, 429)},
         auth=[],
     )
     def post(self, request: Request) -> Response:
         data = self.validated(s.TokenObtainSerializer)
+        wait = login_wait(request._request, data.get("username", ""))
+        if wait is not None:
+            raise Throttled(wait)
         token = account_services.token_issue(request=request._request, **data)
         return Response({"token": token.key})
 

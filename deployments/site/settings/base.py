@@ -1,7 +1,8 @@
 """Settings shared by every environment; the only place (with dev/test/prod) reading env vars.
 
 Embedded default: SQLite under ``RERS_DATA_DIR`` and Celery tasks run in-process.
-``DATABASE_URL`` switches to PostgreSQL, ``CELERY_BROKER_URL`` to Redis.
+``DATABASE_URL`` switches to PostgreSQL, ``CELERY_BROKER_URL`` to Redis (or to
+``filesystem://``, a broker without a server, as the demo's instances use).
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ SECRET_KEY = env.str("SECRET_KEY", default=DEFAULT_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Browsers share cookies between ports of one host: instances side by side on one machine
+# (the demo's three) each need their own names to keep their sessions apart.
+SESSION_COOKIE_NAME = env.str("SESSION_COOKIE_NAME", default="sessionid")
+CSRF_COOKIE_NAME = env.str("CSRF_COOKIE_NAME", default="csrftoken")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -158,6 +163,22 @@ SPECTACULAR_SETTINGS = {
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
 # An in-memory transport keeps Celery from looking for a broker it will never use.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://localhost/"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Kombu's filesystem transport: a broker that needs no server, for processes sharing one
+    # machine (the demo). Messages are files under RERS_DATA_DIR/broker, which every process
+    # of the instance must share; workers' remote control needs a real broker.
+    CELERY_BROKER_TRANSPORT = "deployments.site.broker:Transport"  # writes messages whole
+    _BROKER_DIR = DATA_DIR / "broker"
+    for _folder in ("queue", "control"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "control_folder": str(_BROKER_DIR / "control"),
+        # Seconds between looks at the folder when it is empty (default 1).
+        "polling_interval": 0.25,
+    }
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -182,9 +203,21 @@ CELERY_TASK_ROUTES = {
     "rers_core.tasks.forward_contact_message": {"queue": "email"},
 }
 
+# A cache shared by the processes (Redis, e.g. redis://127.0.0.1:6379/1) makes request
+# rates hold across web workers; by default each process counts its own.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 RERS_CORE: dict = {
     # The portal's public address, used in emails and feeds.
     "SITE_URL": env.str("SITE_URL", default="http://localhost:8000"),
+    # Counted in Django's cache (per process unless CACHE_URL names a shared one). An
+    # agency's drop-in session logs many people in from one address: keep that one generous.
+    "THROTTLE_RATES": {
+        "api_anonymous": env.str("THROTTLE_API_ANONYMOUS", default="120/minute"),
+        "api_member": env.str("THROTTLE_API_MEMBER", default="1200/minute"),
+        "login_address": env.str("THROTTLE_LOGIN_ADDRESS", default="60/minute"),
+        "login_username": env.str("THROTTLE_LOGIN_USERNAME", default="10/minute"),
+    },
 }
 RERS_FEDERATION: dict = {
     # Where peers reach this instance; defaults to SITE_URL.
@@ -193,6 +226,9 @@ RERS_FEDERATION: dict = {
     # Delivery timings (defaults as in rers_federation/conf.py); end-to-end tests shorten them.
     "RETRY_BASE_SECONDS": env.int("FEDERATION_RETRY_BASE_SECONDS", default=60),
     "SENDING_TIMEOUT_SECONDS": env.int("FEDERATION_SENDING_TIMEOUT_SECONDS", default=300),
+    "INBOX_RATE_PER_PEER": env.str("FEDERATION_INBOX_RATE_PER_PEER", default="1200/minute"),
+    "INBOX_RATE_PER_ADDRESS": env.str("FEDERATION_INBOX_RATE_PER_ADDRESS", default="3000/minute"),
+    "PUBLIC_RATE_PER_ADDRESS": env.str("FEDERATION_PUBLIC_RATE_PER_ADDRESS", default="600/minute"),
 }
 
 LOGGING = {

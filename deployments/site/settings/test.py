@@ -10,3 +10,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = True
+# Rates are tested where they are the subject; elsewhere they would make tests depend on
+# each other's timing.
+RERS_CORE = {**RERS_CORE, "THROTTLE_RATES": {}}  # noqa: F405
+RERS_FEDERATION = {  # noqa: F405
+    **RERS_FEDERATION,  # noqa: F405
+    "INBOX_RATE_PER_PEER": None,
+    "INBOX_RATE_PER_ADDRESS": None,
+    "PUBLIC_RATE_PER_ADDRESS": None,
+}

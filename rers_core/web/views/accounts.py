@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from rers_core.errors import DomainError
 from rers_core.selectors.members import user_data_export
 from rers_core.services.accounts import account_create
+from rers_core.throttling import login_wait
 from rers_core.web.forms import LoginForm, NewPasswordForm, ResetPasswordForm, SignupForm
 from rers_core.web.views._common import json_attachment, portal_view, render_page, safe_next
 
@@ -52,6 +53,22 @@ class LoginView(auth_views.LoginView):
     template_name = "rers_core/accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        wait = login_wait(request, request.POST.get("username", ""))
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        # Unbound: validating the posted form would try the password anyway.
+        form = self.get_form_class()(request, initial={"username": request.POST.get("username")})
+        form.cleaned_data = {}  # what add_error expects of a form it did not validate
+        form.add_error(
+            None,
+            _("Too many attempts to log in: please wait %(minutes)d minute(s) and try again.")
+            % {"minutes": max(1, round(wait / 60))},
+        )
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
