@@ -1,5 +1,6 @@
 # rers: GNU make targets. From a fresh clone, with Python 3.11+ and access to PyPI:
-#   make demo    a demo site on http://127.0.0.1:8000 (SQLite, no other service needed)
+#   make demo    three federated demo networks on http://127.0.0.1:8001-8003 (SQLite, no
+#                other service needed)
 #   make test    the test suite (SQLite in memory; DATABASE_URL=postgres://... for PostgreSQL)
 # Everything installs into .venv; pip reruns only when pyproject.toml changes.
 
@@ -10,19 +11,29 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 RERS := $(abspath $(BIN))/rers
-DEMO_ADDR ?= 127.0.0.1:8000
+# The demo's three instances listen on DEMO_HOST, one port each; their data is in var/demo/.
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORTS ?= 8001,8002,8003
 PYTEST_ARGS ?=
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --quiet
+# axe-core, installed by npm for the browser tests' accessibility audit.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 # Apps whose translations are compiled and extracted.
 LOCALE_APPS := rers_core
 
-.PHONY: help install demo test e2e lint schema messages compile-messages clean
+.PHONY: help install demo demo-reset test e2e browser-deps browser-test screenshots lint schema messages compile-messages clean
 
 help:
-	@echo "make demo       install, migrate, seed the demo network and serve it on $(DEMO_ADDR)"
-	@echo "                (DEMO_ADDR=0.0.0.0:8000 make demo to listen elsewhere)"
+	@echo "make demo       install, then run three federated demo networks (Le Havre, Montivilliers,"
+	@echo "                Harfleur) on $(DEMO_HOST), ports $(DEMO_PORTS); Ctrl-C stops them."
+	@echo "                Run again, it reuses their data (var/demo/). DEMO_HOST=0.0.0.0 or"
+	@echo "                DEMO_PORTS=9001,9002,9003 make demo to listen elsewhere"
+	@echo "make demo-reset the same, starting afresh (deletes var/demo/ first)"
 	@echo "make test       run the tests (PYTEST_ARGS='-k admin -x'; DATABASE_URL for PostgreSQL)"
-	@echo "make e2e        three real instances federating (needs PostgreSQL and Redis on 127.0.0.1)"
+	@echo "make e2e        three real instances federating (needs PostgreSQL and Redis on 127.0.0.1),"
+	@echo "                and make demo run from start to Ctrl-C, twice"
+	@echo "make browser-test  the browser tests only (Playwright + Debian's Chromium, axe-core audit)"
+	@echo "make screenshots   retake the guides' pictures in docs/images/ with the browser tests"
 	@echo "make install    only create .venv and install the project (then: .venv/bin/rers ...)"
 	@echo "make lint       ruff"
 	@echo "make schema     regenerate and validate docs/openapi.yaml"
@@ -39,27 +50,53 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP_INSTALL) -e .
 	@touch $@
 
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) -e '.[demo]'
+	@touch $@ $(VENV)/.installed
+
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP_INSTALL) -e '.[test]'
-	@touch $@ $(VENV)/.installed
+	@touch $@ $(VENV)/.installed-demo $(VENV)/.installed
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP_INSTALL) -e '.[dev]'
-	@touch $@ $(VENV)/.installed-test $(VENV)/.installed
+	@touch $@ $(VENV)/.installed-test $(VENV)/.installed-demo $(VENV)/.installed
 
 install: $(VENV)/.installed
 
 # --- targets ---------------------------------------------------------------------------
 
-demo: $(VENV)/.installed
-	$(RERS) migrate --noinput
+# Three instances, each with its web server, Celery worker and beat, run by honcho
+# (deployments/demo/); Kombu's filesystem transport unless CELERY_BROKER_URL names a Redis.
+demo: $(VENV)/.installed-demo
 	@$(MAKE) --no-print-directory compile-messages
-	$(RERS) seed-demo --base-url http://$(DEMO_ADDR)
-	@echo "Serving on http://$(DEMO_ADDR)/ (Ctrl-C to stop)."
-	$(RERS) runserver $(DEMO_ADDR)
+	@$(BIN)/python -m deployments.demo --host $(DEMO_HOST) --ports $(DEMO_PORTS)
 
-test: $(VENV)/.installed-test
+demo-reset: $(VENV)/.installed-demo
+	@$(MAKE) --no-print-directory compile-messages
+	@$(BIN)/python -m deployments.demo --host $(DEMO_HOST) --ports $(DEMO_PORTS) --reset
+
+test: $(VENV)/.installed-test $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# axe-core for the browser tests' accessibility audit: the version tests/browser/package-lock.json
+# pins, read from disk by the tests (never from a CDN). Without npm the audit is skipped.
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "npm not found: the accessibility audit will be skipped (apt-get install npm)."; \
+	fi
+
+browser-deps: $(AXE)
+
+# The browser tests alone (Debian's Chromium: apt-get install chromium).
+browser-test: $(VENV)/.installed-test $(AXE)
+	$(BIN)/pytest tests/browser $(PYTEST_ARGS)
+
+# Retake the guides' pictures (docs/images/); chromium-l10n and optipng make them French and small.
+screenshots: $(VENV)/.installed-test $(AXE)
+	RERS_SCREENSHOTS=1 $(BIN)/pytest tests/browser -k "not accessibility" $(PYTEST_ARGS)
 
 # Real processes: three instances (gunicorn, Celery worker and beat, a PostgreSQL database
 # each) and one Redis, on loopback; see tests/e2e/.

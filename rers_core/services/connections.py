@@ -336,12 +336,18 @@ def stop_connection(connection: Connection) -> None:
 
 
 @transaction.atomic
-def connection_expire_due(*, now: datetime | None = None) -> int:
-    """Expire proposals nobody answered in time (Celery beat; running it twice is harmless)."""
+def connection_expire_due(*, now: datetime | None = None, network_id: int | None = None) -> int:
+    """Expire proposals nobody answered in time (Celery beat; running it twice is harmless).
+
+    ``network_id`` keeps it to one network's (the demo data, seeded beside real networks,
+    expires one of its own proposals ahead of time).
+    """
     now = now or timezone.now()
     due = Connection.objects.select_for_update(skip_locked=True).filter(
         status=Connection.Status.PROPOSED, expires_at__lte=now
     )
+    if network_id is not None:
+        due = due.filter(network_id=network_id)
     count = 0
     for connection in due:
         connection.transition(Connection.Status.EXPIRED)

@@ -1,0 +1,1 @@
+"""The three-network demo of ``make demo``: see ``__main__.py``."""
