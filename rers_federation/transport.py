@@ -51,6 +51,24 @@ def _not_json(constant: str) -> None:
     raise ValueError(f"{constant} is not JSON.")
 
 
+def _refuse_nul(value) -> None:
+    # PostgreSQL stores no NUL character in text or JSON: refuse it here, as bad input,
+    # rather than fail while storing the activity.
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("Strings may not contain the NUL character.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+
+
 def read_json(body: bytes | str):
-    """Strict JSON from a peer: ValueError for anything else, non-finite numbers included."""
-    return json.loads(body, parse_constant=_not_json)
+    """Strict JSON from a peer: ValueError for anything else, non-finite numbers and NUL
+    characters included."""
+    value = json.loads(body, parse_constant=_not_json)
+    _refuse_nul(value)
+    return value

@@ -243,3 +243,13 @@ def test_the_instance_keeps_serving_after_the_storm(client, network, active_peer
         assert signed_post(client, network, INBOX, body).status_code == 400
     assert held() == before
     assert_still_serving(client)
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_refused_as_bad_input(client, network, active_peer):
+    # PostgreSQL cannot store them: a 503 would make the sender retry forever.
+    before = held()
+    activity = _wrap("Create", {"type": "Note", "content": "a\x00b", "a\x00": 1})
+    response = signed_post(client, network, INBOX, activity)
+    assert response.status_code == 400 and response.json()["error"] == "malformed"
+    assert held() == before
