@@ -34,10 +34,11 @@ def active_peer(network, other_network, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
-    """Call a service and let its deliveries go once it commits (Celery is eager in tests)."""
+    """Call a service (or a page or API request) and let its deliveries go once it commits
+    (Celery is eager in tests)."""
 
-    def call(service, **kwargs):
+    def call(service, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
+            return service(*args, **kwargs)
 
     return call

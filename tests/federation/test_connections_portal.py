@@ -21,6 +21,7 @@ from rers_federation.services.catalogue import listing_uri
 from tests.conftest import login
 from tests.core.api_support import client_for, net
 from tests.core.page_checks import check_page
+from tests.federation.test_connections_federated import consent, held_by
 
 FEDERATED = ContactConsent.Audience.FEDERATED
 
@@ -31,10 +32,6 @@ def _as(member, language="en") -> Client:
 
 def _url(name, network, *args):
     return reverse(f"rers_core:{name}", args=[network.slug, *args])
-
-
-def consent(member, channel, audience=FEDERATED):
-    ContactConsent.objects.create(member=member, channel=channel, audience=audience)
 
 
 def publish(run, member, direction, title, description=""):
@@ -53,21 +50,6 @@ def publish(run, member, direction, title, description=""):
 
 def copy_of(listing, network):
     return Listing.objects.get(network=network, origin_uri=listing_uri(listing))
-
-
-def held_by(network, connection):
-    return Connection.objects.get(network=network, federation_uri=connection.federation_uri)
-
-
-@pytest.fixture
-def committing(django_capture_on_commit_callbacks):
-    """Run a page or API call and let its deliveries go once it commits."""
-
-    def call(request, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return request(*args, **kwargs)
-
-    return call
 
 
 @pytest.fixture
@@ -104,10 +86,10 @@ def karim(active_peer, other_network):
 
 
 @pytest.fixture
-def asked(committing, other_network, karim, offer):
+def asked(run, other_network, karim, offer):
     """Karim asked for Odile's offer from its page on his network."""
     copy = copy_of(offer, other_network)
-    response = committing(
+    response = run(
         _as(karim).post,
         _url("connection_propose", other_network),
         {"offer": copy.pk, "message": "Bonjour, je débute."},
@@ -116,8 +98,8 @@ def asked(committing, other_network, karim, offer):
     return Connection.objects.get(network=other_network)
 
 
-def accept(committing, member, connection):
-    response = committing(
+def accept(run, member, connection):
+    response = run(
         _as(member).post,
         _url("connection_answer", member.network, connection.pk),
         {"answer": "yes"},
@@ -145,10 +127,10 @@ def test_a_neighbours_offer_page_has_the_ask_button_and_says_what_goes(other_net
 
 
 def test_asking_from_a_neighbours_offer_page_reaches_its_network(
-    committing, network, other_network, karim, offer
+    run, network, other_network, karim, offer
 ):
     copy = copy_of(offer, other_network)
-    response = committing(
+    response = run(
         _as(karim).post,
         _url("connection_propose", other_network),
         {"offer": copy.pk, "message": "Bonjour, je débute."},
@@ -172,12 +154,10 @@ def test_asking_from_a_neighbours_offer_page_reaches_its_network(
     assert _url("connection_detail", other_network, asked.pk) in page
 
 
-def test_asking_a_network_that_cannot_be_reached_says_so(
-    committing, network, other_network, karim, offer
-):
+def test_asking_a_network_that_cannot_be_reached_says_so(run, network, other_network, karim, offer):
     copy = copy_of(offer, other_network)
     Peer.objects.filter(network=other_network).update(status=Peer.Status.SUSPENDED)
-    response = committing(
+    response = run(
         _as(karim).post, _url("connection_propose", other_network), {"offer": copy.pk}, follow=True
     )
     page = check_page(response)
@@ -211,11 +191,11 @@ def test_the_offerer_sees_who_asks_and_answers_with_her_choices_for_neighbours(
 
 
 def test_a_consenting_askers_name_and_presentation_are_shown_with_their_network(
-    committing, network, other_network, karim, offer
+    run, network, other_network, karim, offer
 ):
     consent(karim, ContactConsent.Channel.VIA_FACILITATOR)
     copy = copy_of(offer, other_network)
-    committing(_as(karim).post, _url("connection_propose", other_network), {"offer": copy.pk})
+    run(_as(karim).post, _url("connection_propose", other_network), {"offer": copy.pk})
     theirs = Connection.objects.get(network=network)
     facilitator = FacilitatorFactory(network=network)
     page = check_page(_as(facilitator).get(_url("connection_detail", network, theirs.pk)))
@@ -232,10 +212,10 @@ def test_a_consenting_askers_name_and_presentation_are_shown_with_their_network(
 
 
 def test_once_accepted_each_side_sees_the_other_and_facilitators_relay_together(
-    committing, network, other_network, odile, karim, asked
+    run, network, other_network, odile, karim, asked
 ):
     theirs = held_by(network, asked)
-    accept(committing, odile, theirs)
+    accept(run, odile, theirs)
     asked.refresh_from_db()
     assert asked.status == Connection.Status.ACCEPTED
 
@@ -258,10 +238,10 @@ def test_once_accepted_each_side_sees_the_other_and_facilitators_relay_together(
 
 
 def test_the_exchange_page_names_the_other_person_and_their_network(
-    committing, network, other_network, odile, karim, asked
+    run, network, other_network, odile, karim, asked
 ):
-    accept(committing, odile, held_by(network, asked))
-    response = committing(
+    accept(run, odile, held_by(network, asked))
+    response = run(
         _as(karim).post,
         _url("connection_start_exchange", other_network, asked.pk),
         follow=True,
@@ -301,7 +281,7 @@ def karims_request(run, karim):
 
 
 def test_a_facilitator_proposes_one_of_our_offers_for_a_neighbours_request(
-    committing, network, other_network, odile, karim, offer, karims_request
+    run, network, other_network, odile, karim, offer, karims_request
 ):
     copy = copy_of(karims_request, network)
     facilitator = FacilitatorFactory(network=network)
@@ -313,7 +293,7 @@ def test_a_facilitator_proposes_one_of_our_offers_for_a_neighbours_request(
     assert f'name="offer" value="{offer.pk}"' in section
     assert "between a member of RERS voisin and Odile Martin" in section
 
-    response = committing(
+    response = run(
         browser.post,
         _url("connection_propose", network),
         {"request": copy.pk, "offer": offer.pk, "next": _url("suggested_connections", network)},
@@ -339,9 +319,7 @@ def test_a_facilitator_proposes_one_of_our_offers_for_a_neighbours_request(
     assert "You have not chosen any way to be contacted by members of neighbouring networks" in page
 
 
-def test_our_request_can_be_proposed_a_neighbours_offer(
-    committing, run, network, other_network, karim
-):
+def test_our_request_can_be_proposed_a_neighbours_offer(run, network, other_network, karim):
     """The other way round: the neighbour's offer among the offers for our request."""
     neighbours_offer = publish(
         run,
@@ -373,7 +351,7 @@ def test_our_request_can_be_proposed_a_neighbours_offer(
     assert f'name="offer" value="{copy.pk}"' in section
     assert "between Camille and a member of RERS voisin" in section
     assert "only if you chose" not in section
-    response = committing(
+    response = run(
         browser.post, _url("connection_propose", network), {"request": wanted.pk, "offer": copy.pk}
     )
     assert response.status_code == 302
@@ -391,9 +369,9 @@ def test_our_request_can_be_proposed_a_neighbours_offer(
 
 
 def test_api_connections_carry_the_remote_side_and_network(
-    committing, network, other_network, odile, karim, asked
+    run, network, other_network, odile, karim, asked
 ):
-    accept(committing, odile, held_by(network, asked))
+    accept(run, odile, held_by(network, asked))
     client = client_for(karim)
     rows = client.get(net(other_network, "connections/")).json()["results"]
     assert [row["id"] for row in rows] == [asked.pk]
@@ -431,9 +409,9 @@ def test_api_local_connections_have_no_remote_network(network, odile):
     assert body["offerer_name"] == "Odile Martin" and body["remote_listing_title"] == ""
 
 
-def test_api_propose_with_a_neighbours_offer(committing, network, other_network, karim, offer):
+def test_api_propose_with_a_neighbours_offer(run, network, other_network, karim, offer):
     copy = copy_of(offer, other_network)
-    response = committing(
+    response = run(
         client_for(karim).post,
         net(other_network, "connections/"),
         {"offer": copy.pk, "message": "Bonjour"},
