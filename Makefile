@@ -19,7 +19,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 # axe-core, installed by npm for the browser tests' accessibility audit.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 # Apps whose translations are compiled and extracted.
-LOCALE_APPS := rers_core
+LOCALE_APPS := rers_core rers_federation
 
 .PHONY: help install demo demo-reset test e2e browser-deps browser-test screenshots lint schema messages compile-messages clean
 
@@ -109,10 +109,13 @@ lint: $(VENV)/.installed-dev
 schema: $(VENV)/.installed
 	$(RERS) spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
+# Extract the strings (GNU gettext needed). msgids are English: the English catalogue copies
+# them (msgen), so that only the French one has strings left to translate.
 messages: $(VENV)/.installed
 	@for app in $(LOCALE_APPS); do \
 	  mkdir -p $$app/locale && \
-	  (cd $$app && $(RERS) makemessages -l fr -l en) || exit 1; \
+	  (cd $$app && $(RERS) makemessages --no-obsolete -l fr -l en) || exit 1; \
+	  msgen -o $$app/locale/en/LC_MESSAGES/django.po $$app/locale/en/LC_MESSAGES/django.po || exit 1; \
 	done
 	@$(MAKE) --no-print-directory compile-messages
 
