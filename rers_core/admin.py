@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -50,6 +52,7 @@ from rers_core.services import listings as listing_services
 from rers_core.services import members as member_services
 from rers_core.services import networks as network_services
 from rers_core.services.audit import audit_contacts_listed, audit_record
+from rers_core.throttling import login_refused_form, login_wait
 
 FACILITATOR = Member.Role.FACILITATOR
 COORDINATOR = Member.Role.COORDINATOR
@@ -99,6 +102,28 @@ class RersAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return may_enter(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        # Django's admin scripts set a few inline styles (no inline script): allowed here only.
+        return csp_update({"style-src": [UNSAFE_INLINE]})(super().admin_view(view, cacheable))
+
+    def login(self, request: HttpRequest, extra_context=None):
+        """Django's login page, with the portal's limit on attempts."""
+        wait = login_wait(request, request.POST.get("username", "")) if request.POST else None
+        if wait is None:
+            return super().login(request, extra_context)
+        context = {
+            **self.each_context(request),
+            "title": _("Log in"),
+            "app_path": request.get_full_path(),
+            "form": login_refused_form(self.login_form, request, wait),
+            **(extra_context or {}),
+        }
+        response = TemplateResponse(
+            request, self.login_template or "admin/login.html", context, status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
 
 
 site = RersAdminSite(name="admin")

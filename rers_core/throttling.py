@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -55,6 +56,19 @@ def login_wait(request: HttpRequest, username: str):
     )
     waits = [wait for wait in (by_address, by_name) if wait]
     return max(waits) if waits else None
+
+
+def login_refused_form(form_class, request: HttpRequest, wait: int):
+    """A login form (portal or administration) that says to wait ``wait`` seconds. Left
+    unvalidated: validating the posted form would try the password anyway."""
+    form = form_class(request, initial={"username": request.POST.get("username")})
+    form.cleaned_data = {}  # what add_error expects of a form it did not validate
+    form.add_error(
+        None,
+        _("Too many attempts to log in: please wait %(minutes)d minute(s) and try again.")
+        % {"minutes": max(1, round(wait / 60))},
+    )
+    return form
 
 
 class ApiAnonymousRate(SimpleRateThrottle):

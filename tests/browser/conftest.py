@@ -183,8 +183,14 @@ def save_failure_screenshots(name: str, pages) -> list[Path]:
 @pytest.fixture
 def open_page(request, browser, live_server):
     """``open_page()`` gives a new page in a browser of its own (its own cookies: one per
-    person), in French, 1280×800, addressed relative to the live server."""
-    contexts, pages = [], []
+    person), in French, 1280×800, addressed relative to the live server. Anything the
+    Content-Security-Policy blocks in these pages fails the test."""
+    contexts, pages, refused = [], [], []
+
+    def note_refusals(message) -> None:
+        # Chromium reports what the Content-Security-Policy blocked on the console.
+        if "Content Security Policy" in message.text:
+            refused.append(f"{message.page.url if message.page else ''}: {message.text}")
 
     def open_new(language: str = "fr"):
         context = browser.new_context(
@@ -199,6 +205,7 @@ def open_page(request, browser, live_server):
         context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
         contexts.append(context)
         page = context.new_page()
+        page.on("console", note_refusals)
         pages.append(page)
         return page
 
@@ -206,6 +213,8 @@ def open_page(request, browser, live_server):
     yield open_new
     for context in contexts:
         context.close()
+    if refused:
+        pytest.fail("The Content-Security-Policy blocked:\n" + "\n".join(refused), pytrace=False)
 
 
 @pytest.fixture

@@ -40,6 +40,21 @@ def test_portal_login_slows_down_guessing_a_password(client, rates):
     assert response.status_code == 302
 
 
+def test_administration_login_counts_with_the_portals(client, rates):
+    rates(login_username="3/minute")
+    admin = UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
+    for path in ("/accounts/login/", "/admin/login/", "/admin/login/"):
+        client.post(path, {"username": admin.username, "password": "nope"})
+    refused = client.post(
+        "/admin/login/?next=/admin/", {"username": admin.username, "password": PASSWORD}
+    )
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "Trop de tentatives de connexion" in refused.content.decode()
+    assert 'name="username"' in refused.content.decode()  # the login form again
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/login/").status_code == 200  # looking is not an attempt
+
+
 def test_portal_login_per_address(client, rates):
     rates(login_address="2/minute")
     for email in ("a@example.org", "b@example.org"):

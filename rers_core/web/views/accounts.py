@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from rers_core.errors import DomainError
 from rers_core.selectors.members import user_data_export
 from rers_core.services.accounts import account_create
-from rers_core.throttling import login_wait
+from rers_core.throttling import login_refused_form, login_wait
 from rers_core.web.forms import LoginForm, NewPasswordForm, ResetPasswordForm, SignupForm
 from rers_core.web.views._common import json_attachment, portal_view, render_page, safe_next
 
@@ -58,14 +58,7 @@ class LoginView(auth_views.LoginView):
         wait = login_wait(request, request.POST.get("username", ""))
         if wait is None:
             return super().post(request, *args, **kwargs)
-        # Unbound: validating the posted form would try the password anyway.
-        form = self.get_form_class()(request, initial={"username": request.POST.get("username")})
-        form.cleaned_data = {}  # what add_error expects of a form it did not validate
-        form.add_error(
-            None,
-            _("Too many attempts to log in: please wait %(minutes)d minute(s) and try again.")
-            % {"minutes": max(1, round(wait / 60))},
-        )
+        form = login_refused_form(self.get_form_class(), request, wait)
         response = self.render_to_response(self.get_context_data(form=form), status=429)
         response["Retry-After"] = str(wait)
         return response
