@@ -6,3 +6,25 @@ class RersCoreConfig(AppConfig):
     name = "rers_core"
     verbose_name = _("Knowledge-exchange network")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        _follow_sessions()
+
+
+def _follow_sessions() -> None:
+    """Each login and logout is noted, so that a person can log out everywhere."""
+    from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+    from rers_core.services.accounts import account_session_ended, account_session_started
+
+    def logged_in(sender, request, user, **kwargs) -> None:
+        if request is not None and getattr(request, "session", None) is not None:
+            account_session_started(user=user, session_key=request.session.session_key)
+
+    def logged_out(sender, request, user, **kwargs) -> None:
+        if request is not None and request.session.session_key:
+            account_session_ended(session_key=request.session.session_key)
+
+    # weak=False: these functions live only in this call.
+    user_logged_in.connect(logged_in, weak=False, dispatch_uid="rers_core.account_session_started")
+    user_logged_out.connect(logged_out, weak=False, dispatch_uid="rers_core.account_session_ended")

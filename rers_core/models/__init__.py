@@ -1,3 +1,4 @@
+from rers_core.models.account import AccountSession
 from rers_core.models.audit import AuditEntry
 from rers_core.models.charter import Charter, CharterAcceptance
 from rers_core.models.connection import Connection
@@ -24,6 +25,7 @@ from rers_core.models.portal import ContactMessage, NewsPost, Resource
 from rers_core.models.synonym import SynonymGroup
 
 __all__ = [
+    "AccountSession",
     "AuditEntry",
     "CalendarToken",
     "Charter",

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from rers_core import permissions
 from rers_core.errors import NotFound
-from rers_core.models import CharterAcceptance, ContactConsent, Listing, Member, Network
+from rers_core.models import (
+    AccountSession,
+    CharterAcceptance,
+    ContactConsent,
+    Listing,
+    Member,
+    Network,
+)
 
 
 def member_list(network: Network, *, include_withdrawn: bool = False) -> QuerySet[Member]:
@@ -58,6 +68,22 @@ def user_memberships(user) -> QuerySet[Member]:
         .exclude(status=Member.Status.WITHDRAWN)
         .select_related("network")
     )
+
+
+def account_sessions_other(user, current_session_key: str | None) -> list[AccountSession]:
+    """The account's other sessions that still exist (a session ended by expiry, by its
+    cookie's deletion or from the other side is left out), oldest first."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    rows = (
+        AccountSession.objects.filter(user=user)
+        .exclude(session_key=current_session_key or "")
+        .order_by("started_at")
+    )
+    return [row for row in rows if store.exists(row.session_key)]
+
+
+def api_token_exists(user) -> bool:
+    return Token.objects.filter(user=user).exists()
 
 
 def user_data_export(user) -> dict[str, Any]:

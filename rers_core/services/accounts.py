@@ -1,7 +1,10 @@
-"""Writes on user accounts: the portal's sign-up, API tokens."""
+"""Writes on user accounts: the portal's sign-up, API tokens, sessions."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -10,6 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from rers_core.errors import NotAllowed, ValidationFailed
+from rers_core.models import AccountSession
 from rers_core.services.members import user_for_email
 
 User = get_user_model()
@@ -69,3 +73,30 @@ def token_revoke(*, user, acting) -> None:
     if acting is not None and acting.pk != user.pk:
         raise NotAllowed(_("You can only revoke your own token."))
     Token.objects.filter(user=user).delete()
+
+
+def account_session_started(*, user, session_key: str) -> None:
+    """Note that ``user`` logged in through the session ``session_key`` (on login)."""
+    AccountSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
+
+
+def account_session_ended(*, session_key: str) -> None:
+    """Forget the session ``session_key`` (on logout). Harmless if unknown."""
+    AccountSession.objects.filter(session_key=session_key).delete()
+
+
+@transaction.atomic
+def account_sessions_end(*, user, acting, keep_session_key: str | None = None) -> int:
+    """Log ``user`` out everywhere: end each of their sessions but ``keep_session_key``
+    (the one asking, for "everywhere else") and revoke their API token. Returns the number
+    of sessions ended. Only the account's owner may do it."""
+    if acting is None or acting.pk != user.pk:
+        raise NotAllowed(_("You can only log yourself out."))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = AccountSession.objects.filter(user=user).exclude(session_key=keep_session_key or "")
+    keys = list(ended.values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    ended.delete()
+    token_revoke(user=user, acting=acting)
+    return len(keys)

@@ -29,6 +29,7 @@ account_patterns = [
     path("signup/", accounts.signup, name="signup"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("sessions/", accounts.sessions, name="sessions"),
     path("goodbye/", accounts.goodbye, name="goodbye"),
     path("password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(

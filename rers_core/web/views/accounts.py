@@ -1,21 +1,27 @@
-"""Accounts: sign up, log in and out, forgotten password, data download, goodbye."""
+"""Accounts: sign up, log in and out (here or everywhere), forgotten password, data
+download, goodbye."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from rers_core.errors import DomainError
-from rers_core.selectors.members import user_data_export
-from rers_core.services.accounts import account_create
+from rers_core.selectors.members import (
+    account_sessions_other,
+    api_token_exists,
+    user_data_export,
+)
+from rers_core.services.accounts import account_create, account_sessions_end
 from rers_core.throttling import login_refused_form, login_wait
 from rers_core.web.forms import LoginForm, NewPasswordForm, ResetPasswordForm, SignupForm
 from rers_core.web.views._common import json_attachment, portal_view, render_page, safe_next
@@ -94,6 +100,38 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def export(request: HttpRequest) -> HttpResponse:
     """Everything this instance holds about me, as a JSON file."""
     return json_attachment(user_data_export(request.user), "my-rers-data.json")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def sessions(request: HttpRequest) -> HttpResponse:
+    """Where else I am logged in, and logging out everywhere else, or everywhere."""
+    if request.method == "POST":
+        ended = account_sessions_end(
+            user=request.user, acting=request.user, keep_session_key=request.session.session_key
+        )
+        if request.POST.get("scope") == "everywhere":
+            logout(request)
+            messages.success(request, _("You are logged out everywhere."))
+            return redirect("rers_core:login")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d other session ended; the API token, if any, is revoked.",
+                "%(count)d other sessions ended; the API token, if any, is revoked.",
+                ended,
+            )
+            % {"count": ended},
+        )
+        return redirect("rers_core:sessions")
+    return render_page(
+        request,
+        "rers_core/accounts/sessions.html",
+        {
+            "other_sessions": account_sessions_other(request.user, request.session.session_key),
+            "has_api_token": api_token_exists(request.user),
+        },
+    )
 
 
 def goodbye(request: HttpRequest) -> HttpResponse:
