@@ -18,8 +18,12 @@ def _follow_sessions() -> None:
     from rers_core.services.accounts import account_session_ended, account_session_started
 
     def logged_in(sender, request, user, **kwargs) -> None:
-        if request is not None and getattr(request, "session", None) is not None:
-            account_session_started(user=user, session_key=request.session.session_key)
+        session = getattr(request, "session", None)
+        if session is None:
+            return
+        if session.session_key is None:  # a session flushed on changing account
+            session.save()
+        account_session_started(user=user, session_key=session.session_key)
 
     def logged_out(sender, request, user, **kwargs) -> None:
         if request is not None and request.session.session_key:

@@ -76,3 +76,11 @@ def test_the_page_is_for_logged_in_people_and_nobody_ends_anothers_sessions(clie
     assert client.get(SESSIONS).status_code == 302
     with pytest.raises(NotAllowed):
         account_sessions_end(user=member.user, acting=UserFactory())
+
+
+def test_logging_in_as_someone_else_in_the_same_browser_is_noted(client, member):
+    client.force_login(UserFactory())
+    client.force_login(member.user)  # Django flushes the first person's session
+    assert AccountSession.objects.filter(
+        user=member.user, session_key=client.session.session_key
+    ).exists()
