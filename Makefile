@@ -21,7 +21,7 @@ AXE := tests/browser/node_modules/axe-core/axe.min.js
 # Apps whose translations are compiled and extracted.
 LOCALE_APPS := rers_core rers_federation
 
-.PHONY: help install demo demo-reset test e2e browser-deps browser-test screenshots lint schema messages compile-messages clean
+.PHONY: help install demo demo-reset test e2e browser-deps browser-test screenshots lint audit schema messages compile-messages clean
 
 help:
 	@echo "make demo       install, then run three federated demo networks (Le Havre, Montivilliers,"
@@ -36,6 +36,7 @@ help:
 	@echo "make screenshots   retake the guides' pictures in docs/images/ with the browser tests"
 	@echo "make install    only create .venv and install the project (then: .venv/bin/rers ...)"
 	@echo "make lint       ruff"
+	@echo "make audit      pip-audit: known vulnerabilities in the dependencies (needs pypi.org)"
 	@echo "make schema     regenerate and validate docs/openapi.yaml"
 	@echo "make messages   extract translatable strings (fr, en) and compile the catalogues"
 
@@ -105,6 +106,16 @@ e2e: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+
+# Known vulnerabilities in the installed dependencies, from PyPI's advisory data: its JSON
+# API per release (/pypi/<name>/<version>/json), which a mirror may not serve.
+audit: $(VENV)/.installed-dev
+	@if $(BIN)/python -c "import django, urllib.request; urllib.request.urlopen(f'https://pypi.org/pypi/django/{django.__version__}/json', timeout=15)" 2>/dev/null; then \
+	  $(BIN)/pip freeze --exclude-editable > $(VENV)/audit-requirements.txt && \
+	  $(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r $(VENV)/audit-requirements.txt; \
+	else \
+	  echo "pip-audit did not run: PyPI's vulnerability data (https://pypi.org/pypi/<name>/<version>/json) cannot be reached from here."; \
+	fi
 
 schema: $(VENV)/.installed
 	$(RERS) spectacular --validate --fail-on-warn --file docs/openapi.yaml
