@@ -47,6 +47,8 @@ DIRECTIONS = {
 MODALITIES = ("one_to_one", "group", "practice_exchange")
 UNCLASSIFIED = ("non-classe", "Non classé")
 MAX_ROWS = 50_000
+# Far above 50,000 rows of listings, low enough to read a file into memory in one go.
+MAX_BYTES = 50 * 1024 * 1024
 
 
 class SupportsWrite(Protocol):
@@ -69,8 +71,17 @@ class _Row:
     listing_fields: dict = field(default_factory=dict)
 
 
+def too_big_message(size: int) -> str:
+    return _("The file is larger than %(limit)d MB (%(size)d MB); split it.") % {
+        "limit": MAX_BYTES // 2**20,
+        "size": -(-size // 2**20),
+    }
+
+
 def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Decode and parse an uploaded CSV; raise ValidationFailed with a clear message."""
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed(too_big_message(len(data)))
     try:
         decoded = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -78,6 +89,11 @@ def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             _("The file is not UTF-8 text (byte %(pos)d). Save it as “CSV UTF-8” and try again.")
             % {"pos": exc.start}
         ) from exc
+    if "\x00" in decoded:
+        raise ValidationFailed(
+            _("Line %d holds a NUL character: is it really a CSV text file?")
+            % (decoded.count("\n", 0, decoded.index("\x00")) + 1)
+        )
     # Only the delimiter is guessed, from the header line: quotes are always ",
     # as spreadsheets write them (guessing them mistakes French apostrophes for quotes).
     first_line = decoded.split("\n", 1)[0]

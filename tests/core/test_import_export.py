@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from rers_core.models import Listing, Member
 from rers_core.services.imports import listings_import
@@ -105,3 +105,35 @@ def test_suggest_command(network, capsys):
     ]
     assert 0 < rows[0]["score"] <= 1.1
     assert request.external_ref == "R1"
+
+
+def _rows(count: int) -> str:
+    return "".join(f"M{n},Membre {n},,offre,L{n},Titre {n},,\n" for n in range(count))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (HEADER + _rows(50_001), "more than 50000 rows"),
+        (HEADER + "M1,Camille,,offre,L1," + "x" * 200_000 + ",,\n", "not valid CSV"),
+        (HEADER + "M1,Camille,,offre,L1,Ti\x00tre,,\n", "Line 2 holds a NUL character"),
+        ("\ufeffmember_ref;member_name\nM1;Camille\n", "Missing columns"),
+        ("", "Missing columns"),
+    ],
+    ids=["too-many-rows", "huge-field", "nul-character", "semicolons-missing-columns", "empty"],
+)
+def test_huge_or_broken_files_import_nothing(tmp_path, network, capsys, content, message):
+    with pytest.raises(SystemExit):
+        run_import(tmp_path, network, content)
+    err = capsys.readouterr().err
+    assert message in err and "nothing was imported" in err
+    assert not Listing.objects.filter(network=network).exists()
+
+
+def test_a_file_too_big_to_read_is_refused_before_reading(tmp_path, network, monkeypatch):
+    from rers_core.services import imports
+
+    monkeypatch.setattr(imports, "MAX_BYTES", 1_000)
+    with pytest.raises(CommandError, match="larger than"):
+        run_import(tmp_path, network, GOOD + _rows(100))
+    assert not Listing.objects.filter(network=network).exists()

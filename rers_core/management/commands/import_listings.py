@@ -6,13 +6,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from rers_core.errors import DomainError
 from rers_core.selectors.networks import network_get
-from rers_core.services.imports import REQUIRED_COLUMNS, listings_import
+from rers_core.services import imports
 
 
 class Command(BaseCommand):
     help = (
         "Import offers and requests from a UTF-8 CSV with the header "
-        + ",".join(REQUIRED_COLUMNS)
+        + ",".join(imports.REQUIRED_COLUMNS)
         + ". Every row is checked first; if any is wrong, nothing is imported."
     )
 
@@ -29,7 +29,11 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
-        report = listings_import(network=target, data=path.read_bytes(), dry_run=dry_run)
+        if path.stat().st_size > imports.MAX_BYTES:
+            raise CommandError(
+                f"{imports.too_big_message(path.stat().st_size)} Nothing was imported."
+            )
+        report = imports.listings_import(network=target, data=path.read_bytes(), dry_run=dry_run)
         if report.errors:
             for error in report.errors:
                 self.stderr.write(error)
