@@ -189,15 +189,23 @@ def _display_name_field() -> forms.CharField:
     )
 
 
-def _presentation_field() -> forms.CharField:
-    return forms.CharField(
-        label=_("Your presentation, in your own words"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_(
+def _presentation_field(*, on_behalf: bool = False) -> forms.CharField:
+    """The person's own presentation; ``on_behalf``: worded for a facilitator writing it
+    down with them."""
+    if on_behalf:
+        label = _("Their presentation, in their own words")
+        help_text = _(
+            "What they like, what they know, what they would like to learn. "
+            "Never their age, their situation or their origin."
+        )
+    else:
+        label = _("Your presentation, in your own words")
+        help_text = _(
             "What you like, what you know, what you would like to learn. "
             "Nobody asks for your age, your situation or your origin."
-        ),
+        )
+    return forms.CharField(
+        label=label, required=False, widget=forms.Textarea(attrs={"rows": 5}), help_text=help_text
     )
 
 
@@ -341,7 +349,7 @@ class MemberRegisterForm(PortalForm):
             "password?” and log in themselves."
         ),
     )
-    presentation = _presentation_field()
+    presentation = _presentation_field(on_behalf=True)
 
 
 class AuditFilterForm(PortalForm):

@@ -17,7 +17,7 @@ def test_a_facilitator_registers_a_visitor_and_records_the_charter(page, network
     expect(page.get_by_role("heading", level=1)).to_have_text("Inscrire une personne en découverte")
     page.get_by_label("Nom que les autres membres verront").fill("Dominique")
     page.get_by_label("E-mail").fill("dominique@example.org")
-    page.get_by_label("Votre présentation, avec vos propres mots").fill(
+    page.get_by_label("Sa présentation, avec ses propres mots").fill(
         "Rencontrée à la permanence du lundi ; aime le jardinage."
     )
     guide_picture(page, "animateur-inscrire-personne")
