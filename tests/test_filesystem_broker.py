@@ -11,7 +11,11 @@ from kombu import Connection
 def connection(tmp_path):
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),  # not ./control in the working tree
+    }
     with Connection(
         "filesystem://localhost/",
         transport="deployments.site.broker:Transport",
