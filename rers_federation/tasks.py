@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from rers_core.tasks import RETRY_WHILE_DATABASE_DOWN
 
-@shared_task(acks_late=True)
+
+@shared_task(acks_late=True, **RETRY_WHILE_DATABASE_DOWN)
 def deliver(delivery_id: int) -> str | None:
     """Send one delivery if it is due; running twice is harmless (rows are claimed)."""
     from rers_federation.services.delivery import attempt
@@ -24,7 +26,7 @@ def sweep_deliveries() -> int:
     return len(due)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_WHILE_DATABASE_DOWN)
 def pull_from(peer_id: int) -> int:
     """Catch up with one peer's log."""
     from rers_federation.services.pull import pull_peer

@@ -1,10 +1,12 @@
 """The outbox: activities are written with one delivery row per peer in the transaction
-that produced them; Celery workers send due rows, Celery beat sweeps what is due or was
-left by a worker that died. Deliveries to one peer may arrive out of order."""
+that produced them; Celery workers send due rows, Celery beat sweeps what is due, was
+left by a worker that died or whose task the broker lost (Redis keeps nothing across a
+restart). Deliveries to one peer may arrive out of order."""
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -12,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from rers_core.models import Network
 from rers_federation.conf import federation_settings
@@ -19,6 +22,8 @@ from rers_federation.keys import current_key, private_key
 from rers_federation.models import Delivery, NetworkKey, OutboxActivity, Peer
 from rers_federation.signing import sign
 from rers_federation.transport import TransportError, transport
+
+logger = logging.getLogger(__name__)
 
 RETRYABLE = {408, 429}
 # What may still be sent to a peer that is not active (None: everything).
@@ -63,11 +68,24 @@ def publish(
     Delivery.objects.bulk_create(
         Delivery(activity=record, peer=peer, next_attempt_at=now) for peer in targets
     )
+    ids = list(Delivery.objects.filter(activity=record).values_list("pk", flat=True))
+    transaction.on_commit(lambda: _wake(ids))
+    return record
+
+
+def _wake(delivery_ids: list[int]) -> None:
+    """Queue the sending of committed deliveries. Without a broker (Redis restarting),
+    they wait in the outbox for the sweep, which finds every pending row: what was
+    published stands, and the person who published it gets no error."""
     from rers_federation.tasks import deliver
 
-    ids = list(Delivery.objects.filter(activity=record).values_list("pk", flat=True))
-    transaction.on_commit(lambda: [deliver.delay(pk) for pk in ids])
-    return record
+    try:
+        for delivery_id in delivery_ids:
+            deliver.delay(delivery_id)
+    except KombuOperationalError as exc:
+        logger.warning(
+            "Deliveries %s left to the sweep, the broker is unreachable: %s", delivery_ids, exc
+        )
 
 
 def _claim(delivery_id: int, now: datetime) -> Delivery | None:
@@ -211,7 +229,5 @@ def retry_now(*, delivery: Delivery, acting) -> Delivery:
         delivery.transition(Delivery.Status.PENDING)
         delivery.next_attempt_at = timezone.now()
         delivery.save()
-        from rers_federation.tasks import deliver
-
-        transaction.on_commit(lambda: deliver.delay(delivery.pk))
+        transaction.on_commit(lambda: _wake([delivery.pk]))
     return delivery

@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urljoin
 
 import requests
 
-from tests.e2e.harness import Account, Instance
+from tests.e2e.harness import Account, Instance, eventually
 
 FINGERPRINT = re.compile(r"[0-9A-F]{4}(?: [0-9A-F]{4}){15}")
 
@@ -218,3 +218,23 @@ class Person:
         matches = [x for x in self.listings(scope="neighbours", **filters) if x["title"] == title]
         assert len(matches) <= 1, f"{len(matches)} copies of {title!r} on {self.instance}"
         return matches[0] if matches else None
+
+
+def peer(asking: Person, asked: Person) -> None:
+    """Two coordinators peer their networks: ``asking`` enters the other's address and
+    checks the fingerprint ``asked`` reads to them, ``asked`` accepts the request."""
+    fingerprint = asked.own_fingerprint()
+    asking.ask_to_peer(asked.instance, expected_fingerprint=fingerprint)
+
+    def request_arrived():
+        actions = asked.peer_actions()
+        assert "accept" in actions.get(asking.instance.network_name, set()), actions
+
+    eventually(request_arrived)
+    asked.accept_peer(asking.instance)
+
+
+def assert_active_peer(one: Person, other: Person) -> None:
+    """``one``'s peers page shows ``other``'s network as an active peer."""
+    actions = one.peer_actions()
+    assert "suspend" in actions.get(other.instance.network_name, set()), actions

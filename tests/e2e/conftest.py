@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import partial
 
 import pytest
 
-from tests.e2e.client import Person
+from tests.e2e.client import Person, assert_active_peer, peer
 from tests.e2e.harness import Instance, eventually, make_certificates, services_reachable
 
 NAMES = ("a", "b", "c")
@@ -52,6 +55,25 @@ def _start(instance: Instance) -> Instance:
     return instance
 
 
+@contextmanager
+def running(*instances: Instance) -> Iterator[None]:
+    """Prepare and start the instances together; stop them all in the end, whatever
+    happened (their logs are shown when a test fails meanwhile)."""
+    _running.extend(instances)
+    # Stopped from outside (a CI time limit), pytest still tears down and stops them.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with ThreadPoolExecutor(len(instances)) as pool:
+            list(pool.map(_start, instances))
+        yield
+    finally:
+        with ThreadPoolExecutor(len(instances)) as pool:
+            list(pool.map(Instance.stop, instances))
+        for instance in instances:
+            _running.remove(instance)
+        signal.signal(signal.SIGTERM, previous)
+
+
 @pytest.fixture(scope="session")
 def instances(tmp_path_factory) -> dict[str, Instance]:
     workdir = tmp_path_factory.mktemp("e2e")
@@ -60,18 +82,8 @@ def instances(tmp_path_factory) -> dict[str, Instance]:
         name: Instance(name, index=index, workdir=workdir, certificates=certificates)
         for index, name in enumerate(NAMES)
     }
-    _running.extend(created.values())
-    # Stopped from outside (a CI time limit), pytest still tears down and stops them.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        with ThreadPoolExecutor(len(created)) as pool:
-            list(pool.map(_start, created.values()))
+    with running(*created.values()):
         yield created
-    finally:
-        with ThreadPoolExecutor(len(created)) as pool:
-            list(pool.map(Instance.stop, created.values()))
-        _running.clear()
-        signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(scope="session")
@@ -89,23 +101,9 @@ PAIRS = (("a", "b"), ("b", "c"), ("a", "c"))
 
 @pytest.fixture(scope="session")
 def peered(instances, coordinators) -> dict[str, Instance]:
-    """A–B, B–C and A–C peered as coordinators do it: the first one enters the other's
-    address and checks the fingerprint the other reads to them, the other accepts."""
+    """A–B, B–C and A–C peered as coordinators do it (``peer``)."""
     for asking, asked in PAIRS:
-        fingerprint = coordinators[asked].own_fingerprint()
-        coordinators[asking].ask_to_peer(instances[asked], expected_fingerprint=fingerprint)
-
-        def request_arrived(asking=asking, asked=asked):
-            actions = coordinators[asked].peer_actions()
-            assert "accept" in actions.get(instances[asking].network_name, set()), actions
-
-        eventually(request_arrived)
-        coordinators[asked].accept_peer(instances[asking])
+        peer(coordinators[asking], coordinators[asked])
     for asking, asked in PAIRS:
-
-        def active(asking=asking, asked=asked):
-            actions = coordinators[asking].peer_actions()
-            assert "suspend" in actions.get(instances[asked].network_name, set()), actions
-
-        eventually(active)
+        eventually(partial(assert_active_peer, coordinators[asking], coordinators[asked]))
     return instances

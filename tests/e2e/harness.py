@@ -2,6 +2,8 @@
 web server (gunicorn), Celery worker and Celery beat, all on loopback, sharing one Redis
 (a database number each, so their queues stay apart). They run the production settings
 and speak HTTPS, with a certificate of a certificate authority made for the session.
+The fault tests give an instance a Redis of its own and a relay to PostgreSQL, which
+they stop and start again without touching the services others use.
 
 Every process runs in its own process group, so stopping it also stops its children;
 logs go to files in the instance's directory, shown when a test fails.
@@ -17,11 +19,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import redis
@@ -60,11 +64,16 @@ class Town:
     longitude: str
 
 
-# Three neighbouring towns of Calvados, a few kilometres apart.
+# Neighbouring towns of Calvados, a few kilometres apart: a, b and c for the session's
+# instances, d and e for the fault tests' own.
 TOWNS = {
     "a": Town("caen", "RERS de Caen", "Caen", "14000", "49.182863", "-0.370679"),
     "b": Town("herouville", "RERS d'Hérouville", "Hérouville", "14200", "49.204400", "-0.325300"),
     "c": Town("ifs", "RERS d'Ifs", "Ifs", "14123", "49.138900", "-0.351500"),
+    "d": Town("mondeville", "RERS de Mondeville", "Mondeville", "14120", "49.174700", "-0.322200"),
+    "e": Town(
+        "colombelles", "RERS de Colombelles", "Colombelles", "14460", "49.203600", "-0.297500"
+    ),
 }
 
 
@@ -160,18 +169,32 @@ def eventually(check: Callable[[], T], *, timeout: float = 20.0, interval: float
 
 
 class Instance:
-    """One rers instance hosting one network, run as separate OS processes."""
+    """One rers instance hosting one network, run as separate OS processes.
+
+    ``broker`` (a Redis URL) and ``postgres`` (the server's URL, without database) replace
+    the shared Redis database and the PostgreSQL server its processes use; the test itself
+    still reaches the database directly (``prepare``, ``query``).
+    """
 
     PROCESSES = ("web", "worker", "beat")
 
-    def __init__(self, name: str, *, index: int, workdir: Path, certificates: Certificates) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        index: int,
+        workdir: Path,
+        certificates: Certificates,
+        broker: str | None = None,
+        postgres: str = POSTGRES,
+    ) -> None:
         self.name = name
         self.town = TOWNS[name]
         self.certificates = certificates
         self.port = free_port()
         self.url = f"https://{HOST}:{self.port}"
         self.database = f"rers_e2e_{name}"
-        self.broker = f"{REDIS}/{REDIS_FIRST_DB + index}"
+        self.broker = broker or f"{REDIS}/{REDIS_FIRST_DB + index}"
         self.dir = workdir / name
         self.dir.mkdir(parents=True, exist_ok=True)
         self.coordinator = Account(
@@ -195,7 +218,7 @@ class Instance:
                 "ALLOWED_HOSTS": HOST,
                 # Outgoing requests to the other instances trust our authority.
                 "REQUESTS_CA_BUNDLE": str(certificates.authority),
-                "DATABASE_URL": f"{POSTGRES}/{self.database}",
+                "DATABASE_URL": f"{postgres}/{self.database}",
                 "CELERY_BROKER_URL": self.broker,
                 "SITE_URL": self.url,
                 "RERS_DATA_DIR": str(self.dir / "data"),
@@ -297,6 +320,17 @@ class Instance:
         """Read this instance's database directly (to see what no page shows)."""
         with psycopg.connect(f"{POSTGRES}/{self.database}", autocommit=True) as connection:
             return connection.execute(sql, params).fetchall()
+
+    def deliveries(self, since: datetime.datetime) -> dict[str, int]:
+        """How many deliveries of activities published since ``since`` are in each status."""
+        return dict(
+            self.query(
+                "SELECT d.status, count(*) FROM rers_federation_delivery d "
+                "JOIN rers_federation_outboxactivity o ON o.id = d.activity_id "
+                "WHERE o.created_at >= %s GROUP BY d.status",
+                (since,),
+            )
+        )
 
     def tables_holding(self, text: str) -> list[str]:
         """The tables of this instance's database with a row whose text (any column, JSON
@@ -402,8 +436,16 @@ class Instance:
     def start_worker(self) -> None:
         self._start("worker")
 
+    def start_beat(self) -> None:
+        self._start("beat")
+
     def start(self) -> None:
         self._start(*self.PROCESSES)
+
+    def start_stopped(self) -> None:
+        """Start again those of its processes that are not running."""
+        running = {p for p, process in self.processes.items() if process.poll() is None}
+        self._start(*(p for p in self.PROCESSES if p not in running))
 
     def _signal(self, process: str, signum: int, timeout: float = 15) -> None:
         running = self.processes.pop(process, None)
@@ -447,3 +489,126 @@ class Instance:
             f"---- {self.name} {process} ({self.log(process)})\n{self.tail(process, lines)}"
             for process in self.PROCESSES
         )
+
+
+class RedisServer:
+    """A Redis of one test's own, on a loopback port, keeping nothing on disk: killed and
+    started again, it comes back empty, its queues lost, as a crashed Redis would."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.port = free_port()
+        self.url = f"redis://{HOST}:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with (self.dir / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                ["redis-server", "--bind", HOST, "--port", str(self.port), "--save", "",
+                 "--appendonly", "no", "--dir", str(self.dir)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+        def answers() -> None:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
+            except redis.ConnectionError as exc:
+                raise AssertionError(f"Redis does not answer on {self.url}") from exc
+
+        eventually(answers, timeout=10, interval=0.1)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def __enter__(self) -> RedisServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill()
+
+
+class TcpProxy:
+    """A relay on a loopback port to the server of ``url`` (scheme://[user@]host:port),
+    which a test cuts (connections refused, open ones broken) and restores, as a server
+    that goes away and comes back; ``self.url`` is ``url`` through the relay."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.upstream = (parts.hostname or HOST, parts.port)
+        self.port = free_port()
+        user, at, _ = parts.netloc.rpartition("@")
+        self.url = urlunsplit(parts._replace(netloc=f"{user}{at}{HOST}:{self.port}"))
+        self._listener: socket.socket | None = None
+        self._accepting: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        if self._listener is not None:
+            return
+        self._listener = socket.create_server((HOST, self.port))
+        self._listener.settimeout(0.1)  # to notice a close() soon
+        self._accepting = threading.Thread(target=self._accept, args=(self._listener,), daemon=True)
+        self._accepting.start()
+
+    def close(self) -> None:
+        """Refuse new connections and break the open ones."""
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        self._accepting.join()
+        listener.close()
+        with self._lock:
+            for connection in self._connections:
+                self._shut(connection)
+
+    def _accept(self, listener: socket.socket) -> None:
+        while self._listener is listener:
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            try:
+                server = socket.create_connection(self.upstream, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            client.settimeout(None)
+            server.settimeout(None)
+            with self._lock:
+                self._connections.update((client, server))
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass  # broken by close(), or by the other side
+        with self._lock:
+            for connection in (source, target):
+                self._shut(connection)
+                self._connections.discard(connection)
+
+    @staticmethod
+    def _shut(connection: socket.socket) -> None:
+        try:
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+        connection.close()
+
+    def __enter__(self) -> TcpProxy:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

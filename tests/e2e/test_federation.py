@@ -148,17 +148,6 @@ def participants_are(organiser: Person, event_id: int, key: str, expected: set[t
     assert found == expected, found
 
 
-def deliveries_by_status(instance: Instance, since: datetime) -> dict[str, int]:
-    return dict(
-        instance.query(
-            "SELECT d.status, count(*) FROM rers_federation_delivery d "
-            "JOIN rers_federation_outboxactivity o ON o.id = d.activity_id "
-            "WHERE o.created_at >= %s GROUP BY d.status",
-            (since,),
-        )
-    )
-
-
 # --- peering ---------------------------------------------------------------------------
 
 
@@ -281,10 +270,10 @@ def test_a_worker_killed_while_delivering_loses_nothing(peered, instances, coord
     with ThreadPoolExecutor(1) as pool:
         publishing = pool.submit(publish_all)
         # Kill it while it holds a delivery "being sent" (or, at worst, when all is sent).
-        while not publishing.done() and not deliveries_by_status(a, since).get("sending"):
+        while not publishing.done() and not a.deliveries(since).get("sending"):
             time.sleep(0.01)
         a.kill_worker()
-        at_kill = deliveries_by_status(a, since)
+        at_kill = a.deliveries(since)
         publishing.result()
     assert at_kill.get("sending") or at_kill.get("pending"), f"Nothing was in flight: {at_kill}"
     a.start_worker()
@@ -292,7 +281,7 @@ def test_a_worker_killed_while_delivering_loses_nothing(peered, instances, coord
         eventually(lambda name=name: assert_holds_exactly(coordinators[name], ledger), timeout=60)
 
     def all_delivered():
-        statuses = deliveries_by_status(a, since)
+        statuses = a.deliveries(since)
         assert set(statuses) == {"delivered"}, statuses
 
     # A delivery left "being sent" by the dead worker is swept and sent again.

@@ -2,10 +2,12 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from rers_core.testing.factories import CoordinatorFactory, NetworkFactory
 from rers_federation.models import Delivery, OutboxActivity, Peer
 from rers_federation.services import delivery as outbox
+from rers_federation.tasks import deliver
 from rers_federation.transport import Response, TransportError
 
 
@@ -120,6 +122,22 @@ def test_sweep_frees_rows_of_a_dead_worker(network, peer, scripted):
     Delivery.objects.filter(pk=row.pk).update(
         status="sending", sending_since=timezone.now() - timedelta(hours=1)
     )
+    assert row.pk in outbox.sweep()
+    assert outbox.attempt(delivery_id=row.pk) == "delivered"
+
+
+def test_without_broker_a_publication_stands_and_the_sweep_sends_it(
+    network, peer, scripted, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(*args, **kwargs):
+        raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(deliver, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):  # raised nothing
+        record = outbox.publish(network=network, activity=activity(network))
+    row = record.deliveries.get()
+    assert row.status == "pending"
+    # As with a task Redis lost in a restart: the sweep finds the row.
     assert row.pk in outbox.sweep()
     assert outbox.attempt(delivery_id=row.pk) == "delivered"
 

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A database out of reach: a "try again in a few minutes" page (503), not a bare 500.
+    "rers_core.web.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "deployments.site.urls"
@@ -196,6 +198,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.25,
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis, with workers that survive losing it while they hold tasks.
+    CELERY_BROKER_TRANSPORT = "deployments.site.broker:RedisTransport"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
