@@ -39,6 +39,13 @@ def send_event_reminders() -> int:
     return reminders_send_due()
 
 
+@shared_task(acks_late=True)
+def queue_unsent_emails() -> int:
+    from rers_core.services.notifications import unsent_emails_queue
+
+    return unsent_emails_queue()
+
+
 @shared_task(acks_late=True, **RETRY_WHILE_DATABASE_DOWN)
 def forward_contact_message(message_id: int) -> bool:
     from rers_core.services.portal import contact_message_forward

@@ -1,14 +1,32 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from rers_core import permissions
 from rers_core.errors import NotAllowed, ValidationFailed
 from rers_core.models import Member, Network
+
+logger = logging.getLogger(__name__)
+
+
+def queue_for_rows(task, row_ids: Iterable[int]) -> None:
+    """Queue ``task`` for each committed row (call it after commit). When the broker cannot
+    be reached (Redis restarting), the rows wait in the database for the periodic sweep
+    that looks for unsent ones: what the person did stands, and they get no error page."""
+    row_ids = list(row_ids)
+    try:
+        for row_id in row_ids:
+            task.delay(row_id)
+    except BrokerUnreachable as exc:
+        logger.warning(
+            "%s %s left to the sweep, the broker is unreachable: %s", task.name, row_ids, exc
+        )
 
 
 def full_clean(instance: models.Model, *, exclude: Iterable[str] | None = None) -> None:

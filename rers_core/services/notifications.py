@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -9,7 +11,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from rers_core.conf import core_settings
-from rers_core.models import Connection, Exchange, Member, Notification, Registration
+from rers_core.models import (
+    Connection,
+    ContactMessage,
+    Exchange,
+    Member,
+    Notification,
+    Registration,
+)
+from rers_core.services._common import queue_for_rows
 
 SUBJECTS_AND_OBJECTS = {
     Notification.Kind.CONNECTION_PROPOSED: Connection,
@@ -37,8 +47,35 @@ def notify(kind: str, member: Member, object_id: int) -> Notification | None:
     if created:
         from rers_core.tasks import send_notification
 
-        transaction.on_commit(lambda: send_notification.delay(notification.pk))
+        transaction.on_commit(lambda: queue_for_rows(send_notification, [notification.pk]))
     return notification
+
+
+# Emails left unsent (their task lost with the broker) are sent again after this delay,
+# when the usual path has had its chance, and no longer once they are this old.
+UNSENT_AFTER = timedelta(minutes=2)
+UNSENT_UNTIL = timedelta(days=1)
+
+
+def unsent_emails_queue() -> int:
+    """Queue again every email whose task never ran (the broker was unreachable or lost it):
+    members' notifications and visitors' messages to the network, from the last day.
+    Sending is idempotent, so a row queued twice is sent once. Returns how many were queued."""
+    from rers_core.tasks import forward_contact_message, send_notification
+
+    now = timezone.now()
+    window = {"created_at__lt": now - UNSENT_AFTER, "created_at__gte": now - UNSENT_UNTIL}
+    notifications = list(
+        Notification.objects.filter(sent_at__isnull=True, **window).values_list("pk", flat=True)
+    )
+    messages = list(
+        ContactMessage.objects.filter(
+            emailed_at__isnull=True, network__contact_email__gt="", **window
+        ).values_list("pk", flat=True)
+    )
+    queue_for_rows(send_notification, notifications)
+    queue_for_rows(forward_contact_message, messages)
+    return len(notifications) + len(messages)
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from rers_core.errors import ValidationFailed
 from rers_core.models import ContactMessage, Event, Network, NewsPost, Resource
-from rers_core.services._common import full_clean, require_facilitator
+from rers_core.services._common import full_clean, queue_for_rows, require_facilitator
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
@@ -126,7 +126,7 @@ def contact_message_receive(
     received.save()
     from rers_core.tasks import forward_contact_message
 
-    transaction.on_commit(lambda: forward_contact_message.delay(received.pk))
+    transaction.on_commit(lambda: queue_for_rows(forward_contact_message, [received.pk]))
     return received
 
 

@@ -6,7 +6,6 @@ restart). Deliveries to one peer may arrive out of order."""
 from __future__ import annotations
 
 import json
-import logging
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -14,16 +13,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from rers_core.models import Network
+from rers_core.services._common import queue_for_rows
 from rers_federation.conf import federation_settings
 from rers_federation.keys import current_key, private_key
 from rers_federation.models import Delivery, NetworkKey, OutboxActivity, Peer
 from rers_federation.signing import sign
 from rers_federation.transport import TransportError, transport
-
-logger = logging.getLogger(__name__)
 
 RETRYABLE = {408, 429}
 # What may still be sent to a peer that is not active (None: everything).
@@ -74,18 +71,9 @@ def publish(
 
 
 def _wake(delivery_ids: list[int]) -> None:
-    """Queue the sending of committed deliveries. Without a broker (Redis restarting),
-    they wait in the outbox for the sweep, which finds every pending row: what was
-    published stands, and the person who published it gets no error."""
     from rers_federation.tasks import deliver
 
-    try:
-        for delivery_id in delivery_ids:
-            deliver.delay(delivery_id)
-    except KombuOperationalError as exc:
-        logger.warning(
-            "Deliveries %s left to the sweep, the broker is unreachable: %s", delivery_ids, exc
-        )
+    queue_for_rows(deliver, delivery_ids)
 
 
 def _claim(delivery_id: int, now: datetime) -> Delivery | None:

@@ -250,3 +250,45 @@ def test_reopening_the_agreement_brings_the_connection_back(pair):
     ex.agreement_update(exchange=exchange, acting=request.member.user, content="B")
     c.refresh_from_db()
     assert c.status == "accepted"
+
+
+def test_without_broker_the_proposal_stands_and_its_email_leaves_with_the_sweep(
+    pair, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+
+    from rers_core.models import ContactMessage
+    from rers_core.services.notifications import unsent_emails_queue
+    from rers_core.services.portal import contact_message_receive
+    from rers_core.tasks import forward_contact_message, send_notification
+
+    request, offer = pair
+    offer.member.network.contact_email = "contact@example.org"
+    offer.member.network.save()
+
+    def broker_down(*args, **kwargs):
+        raise BrokerUnreachable("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as patch:  # Redis restarting
+        patch.setattr(send_notification, "delay", broker_down)
+        patch.setattr(forward_contact_message, "delay", broker_down)
+        with django_capture_on_commit_callbacks(execute=True):  # no error for the person
+            connection = svc.connection_propose(
+                request=request, offer=offer, acting=request.member.user
+            )
+            contact_message_receive(
+                network=offer.member.network,
+                name="Alex",
+                email="alex@example.org",
+                subject="Bonjour",
+                message="Quand a lieu la permanence ?",
+            )
+    assert Connection.objects.filter(pk=connection.pk).exists() and mail.outbox == []
+
+    assert unsent_emails_queue() == 0  # the usual path still has its two minutes
+    later = timezone.now() + timedelta(minutes=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert unsent_emails_queue() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["contact@example.org", offer.member.email]
+    assert unsent_emails_queue() == 0  # sent once
+    assert ContactMessage.objects.get().emailed_at is not None

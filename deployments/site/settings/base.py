@@ -278,4 +278,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rers_core.tasks.send_event_reminders",
         "schedule": 900.0,
     },
+    # Emails whose task the broker lost (Redis restarting) are queued again.
+    "queue-unsent-emails": {
+        "task": "rers_core.tasks.queue_unsent_emails",
+        "schedule": 300.0,
+    },
 }
