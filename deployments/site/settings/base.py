@@ -201,6 +201,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Redis, with workers that survive losing it while they hold tasks.
     CELERY_BROKER_TRANSPORT = "deployments.site.broker:RedisTransport"
+# Celery's Django fix-up closes the database connection after every task unless this is
+# set: with it, workers keep theirs as CONN_MAX_AGE says (deployments/site/celery.py).
+# Measured: 1,000 federation deliveries in 9.2 s instead of 33.5 s (docs/performance.md).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
