@@ -42,7 +42,9 @@ def test_a_visitor_signs_up_accepts_the_charter_and_chooses_contacts(page, netwo
     expect(page.get_by_text("Version 1 acceptée.")).to_be_visible()
     choices = page.get_by_role("region", name="Choix de contact")
     expect(choices).to_contain_text("Les membres de mon réseau\u00a0: e-mail")
-    expect(choices).to_contain_text("Les membres des réseaux voisins\u00a0: uniquement par l’équipe")
+    expect(choices).to_contain_text(
+        "Les membres des réseaux voisins\u00a0: uniquement par l’équipe"
+    )
 
     member = Member.objects.get(network=network, user__email=EMAIL)
     assert member.status == Member.Status.MEMBER
