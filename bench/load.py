@@ -11,6 +11,16 @@ Usage (from the repository root, with the project's virtual environment; Postgre
                                     # Celery round: about a minute on a quiet machine
     python bench/load.py --json var/bench-load.json   # also write the figures (bench/scale.py)
     python bench/load.py --keep-alive   # clients keep their connections (see the docs)
+    python bench/load.py --listings-only    # only the ceiling and the listings' four
+                                    # endpoints (about 3 minutes); no burst, no sending
+    python bench/load.py --listings-only --no-listings-cache   # every page computed
+
+The instance's Django cache is in Redis (CACHE_URL, the broker's database), as the
+deployment guide advises, so pages of listings are cached (RERS_CORE LISTINGS_CACHE_SECONDS);
+``--no-listings-cache`` turns that off, ``--cache locmem`` gives each process its own cache
+(no CACHE_URL: pages are then not cached). ``BENCH_LOAD_DATABASE`` names another database
+(default rers_bench_load), ``BENCH_LOAD_REDIS`` another Redis database (default
+redis://127.0.0.1:6379/13; emptied at the start and at the end).
 
 What it measures, in order: each page and API endpoint in this process under cProfile
 (where the time goes); the load table (8 clients, a fixed time per endpoint, the trivial
@@ -67,7 +77,7 @@ from bench.search import percentile  # noqa: E402
 
 HOST = "127.0.0.1"
 POSTGRES = os.environ.get("BENCH_LOAD_POSTGRES", f"postgres://postgres@{HOST}:5432")
-DATABASE = "rers_bench_load"
+DATABASE = os.environ.get("BENCH_LOAD_DATABASE", "rers_bench_load")
 REDIS_URL = os.environ.get("BENCH_LOAD_REDIS", f"redis://{HOST}:6379/13")
 BIN = Path(sys.executable).parent
 SLUG = "souday"
@@ -243,12 +253,24 @@ def machine_facts() -> dict[str, Any]:
 # --- the instance -------------------------------------------------------------------------
 
 
-def instance_env(port: int, workdir: Path) -> dict[str, str]:
-    """The production configuration (deployments/env.example) for this benchmark."""
+def instance_env(port: int, workdir: Path, cache: str, listings_cache: bool) -> dict[str, str]:
+    """The production configuration (deployments/env.example) for this benchmark.
+
+    ``cache``: "redis", Django's cache in the Redis database of the broker (shared by the
+    web workers, as docs/deployment.md advises), or "locmem", each process its own;
+    ``listings_cache``: False turns the cache of listing pages off (RERS_CORE
+    LISTINGS_CACHE_SECONDS = 0), to measure what every page costs when it is computed."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL")
+        if k
+        not in (
+            "DJANGO_SETTINGS_MODULE",
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "CACHE_URL",
+            "LISTINGS_CACHE_SECONDS",
+        )
     }
     env.update(
         {
@@ -263,8 +285,24 @@ def instance_env(port: int, workdir: Path) -> dict[str, str]:
             "RERS_DATA_DIR": str(workdir / "data"),
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
+            "CACHE_URL": REDIS_URL if cache == "redis" else "locmemcache://",
+            # Every client of the benchmark comes from one address, with one account and
+            # 20 peers: the rates counted per address, account or peer are raised so that
+            # they are still counted (their cost is measured) but never refuse. Per
+            # second, so that the history DRF keeps for each counter stays short.
+            **{
+                name: "100000/second"
+                for name in (
+                    "THROTTLE_API_MEMBER",
+                    "FEDERATION_PUBLIC_RATE_PER_ADDRESS",
+                    "FEDERATION_INBOX_RATE_PER_ADDRESS",
+                    "FEDERATION_INBOX_RATE_PER_PEER",
+                )
+            },
         }
     )
+    if not listings_cache:
+        env["LISTINGS_CACHE_SECONDS"] = "0"
     return env
 
 
@@ -749,6 +787,17 @@ def endpoints(world: dict[str, Any], activities: Activities) -> list[Endpoint]:
         ),
         Endpoint("trivial: /.well-known/rers (again)", "GET", ["/.well-known/rers"]),
     ]
+
+
+# --listings-only: the ceiling and the endpoints of the 40% target.
+LISTINGS_ONLY = (
+    "trivial: /.well-known/rers",
+    "portal: listings",
+    "portal: search",
+    "API: listings",
+    "API: search",
+    "trivial: /.well-known/rers (again)",
+)
 
 
 def check_pages(port: int, targets: list[Endpoint]) -> None:
@@ -1497,7 +1546,28 @@ def main() -> None:
         action="store_true",
         help="Load clients keep their connection (default: a new connection per request).",
     )
+    parser.add_argument(
+        "--listings-only",
+        action="store_true",
+        help="Only the trivial endpoint and the listings' four (portal and API, list and "
+        "search): no calendar, federation, burst or sending.",
+    )
+    parser.add_argument(
+        "--cache",
+        choices=["redis", "locmem"],
+        default="redis",
+        help="Django's cache: in Redis, shared by the web workers (default), or each "
+        "process its own.",
+    )
+    parser.add_argument(
+        "--no-listings-cache",
+        action="store_true",
+        help="Turn the cache of listing pages off (LISTINGS_CACHE_SECONDS=0): every page "
+        "computed, as the first request of each address.",
+    )
     args = parser.parse_args()
+    if args.listings_only and args.json:
+        parser.error("--json needs the whole run (bench/scale.py reads the burst and sending).")
     # Stopped with SIGTERM (or SIGINT in the background): clean up as on Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     sizes = SIZES["quick" if args.quick else "full"]
@@ -1511,7 +1581,7 @@ def main() -> None:
     print(f"machine: {facts}; load average {load_average()} at the start", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="rers-bench-load-"))
     port = free_port()
-    env = instance_env(port, workdir)
+    env = instance_env(port, workdir, args.cache, not args.no_listings_cache)
     web = database = None
     began = time.perf_counter()
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -1544,6 +1614,8 @@ def main() -> None:
         loads = {"start": load_average()}
         print(f"load average {loads['start']} before measuring", flush=True)
         targets = endpoints(world, Activities(world, port, "load"))
+        if args.listings_only:
+            targets = [t for t in targets if t.name in LISTINGS_ONLY]
         # In this process: the pages on the data their rows of the load table read (the
         # inbox adds listings), the federation's endpoints after the load table.
         federation = [t for t in targets if t.activities is not None]
@@ -1553,19 +1625,21 @@ def main() -> None:
         )
         print(f"[{time.perf_counter() - began:.0f} s] pages profiled", flush=True)
         rows = measure_load(port, targets, meter, sizes, args.keep_alive)
-        if sizes["profile"]:
+        if sizes["profile"] and federation:
             profiled += profile_requests(world, federation, sizes["profile"], port)
         loads["after_load"] = load_average()
         print(f"[{time.perf_counter() - began:.0f} s] load table done", flush=True)
-        burst = measure_burst(port, world, meter, database, sizes["burst"])
-        loads["after_burst"] = load_average()
-        print(f"[{time.perf_counter() - began:.0f} s] burst done", flush=True)
-        sending = measure_sending(
-            world, database, env, workdir, sizes["deliveries"], reuse=sizes["reuse"]
-        )
+        burst = sending = rows_on_disk = None
+        if not args.listings_only:
+            burst = measure_burst(port, world, meter, database, sizes["burst"])
+            loads["after_burst"] = load_average()
+            print(f"[{time.perf_counter() - began:.0f} s] burst done", flush=True)
+            sending = measure_sending(
+                world, database, env, workdir, sizes["deliveries"], reuse=sizes["reuse"]
+            )
+            print(f"[{time.perf_counter() - began:.0f} s] sending done", flush=True)
+            rows_on_disk = row_sizes(database)
         loads["end"] = load_average()
-        print(f"[{time.perf_counter() - began:.0f} s] sending done", flush=True)
-        rows_on_disk = row_sizes(database)
     except BaseException:
         print(f"stopped by an error; the instance's logs are in {workdir}", file=sys.stderr)
         raise
@@ -1583,9 +1657,16 @@ def main() -> None:
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"load average {loads['start']} before measuring, {loads['end']} at the end")
+    print(
+        f"Django's cache: {args.cache}; cache of listing pages "
+        f"{'off' if args.no_listings_cache else 'as configured (RERS_CORE)'}"
+    )
     ratios = report_load(rows, sizes["seconds"], args.keep_alive)
     if profiled:
         report_profile(profiled, sizes["profile"])
+    if args.listings_only:
+        print(f"\nwhole run: {time.perf_counter() - began:.0f} s")
+        return
     report_burst(burst)
     report_sending(sending)
     print("\nOn disk at the end: " + "; ".join(

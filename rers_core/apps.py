@@ -8,6 +8,10 @@ class RersCoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Cached pages of listings are left behind when what they show changes.
+        from rers_core import listing_cache
+
+        listing_cache.connect()
         _follow_sessions()
 
 

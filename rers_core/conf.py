@@ -63,6 +63,14 @@ DEFAULTS: dict[str, Any] = {
     # Page size of API list endpoints.
     "PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 200,
+    # Seconds the pages of listings (the portal's list and searches, the API's pages) are
+    # kept in Django's cache; 0: not cached. A change to a listing, member or domain of the
+    # network, or to the synonyms, leaves them behind at once (rers_core/listing_cache.py):
+    # the time only bounds what the cache holds. Every process that changes listings (web
+    # and Celery workers) must share the cache (Redis, Memcached): with a per-process cache
+    # (locmem), one process would keep serving what another changed. Off in the library;
+    # the site's settings turn it on when CACHE_URL names a shared cache.
+    "LISTINGS_CACHE_SECONDS": 0,
 }
 
 

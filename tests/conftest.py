@@ -54,6 +54,18 @@ def _fresh_synonym_cache():
     forget_synonyms()
 
 
+@pytest.fixture
+def cached_listing_pages(settings):
+    """Pages of listings cached, as on a site whose CACHE_URL is shared (the test settings
+    compute them each time), in a cache emptied before and after the test."""
+    from django.core.cache import cache
+
+    settings.RERS_CORE = {**settings.RERS_CORE, "LISTINGS_CACHE_SECONDS": 300}
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Services and commands speak the active language; tests read their messages in

@@ -40,12 +40,21 @@ class TranslatedModelSerializer(serializers.ModelSerializer):
     in ``extend_schema_field(XSerializer(many=True))``) would then keep the labels of the
     first language it was rendered in, and the OpenAPI schema would depend on which
     language asked for it first. Lazy labels are translated each time they are read.
+
+    Model serializers only render (input goes through plain serializers), so an email or
+    URL model field that may be blank is rendered as text: an empty string is no
+    ``email`` or ``uri`` in JSON Schema, and clients checking answers against the OpenAPI
+    schema would reject it.
     """
 
     def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict]:
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         if model_field.verbose_name:
             kwargs.setdefault("label", capfirst(model_field.verbose_name))
+        if model_field.blank and issubclass(
+            field_class, serializers.EmailField | serializers.URLField
+        ):
+            field_class = serializers.CharField
         return field_class, kwargs
 
 

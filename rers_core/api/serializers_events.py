@@ -20,7 +20,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rers_core import permissions
-from rers_core.api.serializers import LONG_TEXT, MAX_ID, MemberRefSerializer
+from rers_core.api.serializers import (
+    LONG_TEXT,
+    MAX_ID,
+    MemberRefSerializer,
+    TranslatedModelSerializer,
+)
 from rers_core.models import Event, NewsPost, Registration, Testimony
 from rers_core.recurrence import normalise_rule
 from rers_core.selectors.events import Occurrence, Organisers, occurrence_key
@@ -135,7 +140,7 @@ def _ids(help_text: Any, **kwargs: Any) -> serializers.ListField:
 # --- events --------------------------------------------------------------------------
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(TranslatedModelSerializer):
     """An event as the network shows it; ``starts_at``/``ends_at`` are its first sitting.
 
     An event organised by a neighbouring network is mirrored here (``is_mirrored``): only its

@@ -27,9 +27,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
+from rest_framework.serializers import BaseSerializer, Serializer
 
-from rers_core import permissions
+from rers_core import listing_cache, permissions
 from rers_core.api import serializers as s
 from rers_core.api.filters import AuditFilter, ListingFilter, MemberFilter
 from rers_core.api.permissions import (
@@ -41,7 +41,7 @@ from rers_core.api.permissions import (
 from rers_core.errors import NotFound, ValidationFailed
 from rers_core.models import AuditEntry, Charter, ContactConsent, Domain, Listing, Member, Network
 from rers_core.selectors.audit import audit_for_member, audit_for_network
-from rers_core.selectors.listings import listing_get, listing_list
+from rers_core.selectors.listings import listing_get, listing_list, listing_list_audience
 from rers_core.selectors.members import (
     consent_history,
     member_data_export,
@@ -82,6 +82,8 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 PUBLIC = [{"cookieAuth": []}, {"tokenAuth": []}, {}]
 READ_ERRORS = (403, 404)
 WRITE_ERRORS = (400, 403, 404, 413)
+# Lists also answer 404 for a page past the end, and 400 for a filter's bad value.
+FILTERED_LIST_ERRORS = (400, 403, 404)
 EXPORT_RESPONSE = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description=gettext_lazy("Everything this instance holds, as a JSON file to download."),
@@ -104,6 +106,12 @@ class BaseView(GenericAPIView):
     throttle_classes = [ApiAnonymousRate, ApiMemberRate]
     filter_backends: list = []
     serializer_class: type[BaseSerializer] | None = None
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        # What OPTIONS describes for the methods the requester may call. Views that
+        # validate with several serializers name none: they describe no fields rather than
+        # fail (DRF asserts), which was a 500 for anyone allowed to call them.
+        return self.serializer_class or Serializer
 
     def validated(self, serializer_class: type[BaseSerializer], *, partial: bool = False) -> dict:
         serializer = serializer_class(
@@ -145,7 +153,10 @@ class NetworkListView(ListModelMixin, BaseView):
     def get_queryset(self) -> QuerySet[Network]:
         return network_list()
 
-    @extend_schema(summary=gettext_lazy("Networks of this instance (public)"))
+    @extend_schema(
+        summary=gettext_lazy("Networks of this instance (public)"),
+        responses={200: s.NetworkSerializer, **errors(404)},
+    )
     def get(self, request: Request) -> Response:
         return self.list(request)
 
@@ -228,6 +239,7 @@ class DomainListView(ListModelMixin, NetworkView):
             "Knowledge areas are public: they are not personal data. Coordinators also see "
             "retired domains."
         ),
+        responses={200: s.DomainSerializer, **errors(404)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -469,7 +481,11 @@ _GRANT_DESCRIPTION = gettext_lazy(
 
 @extend_schema(tags=["me"])
 class OwnConsentListView(OwnMemberMixin, ConsentListView):
-    @extend_schema(summary=gettext_lazy("Your contact consents"), description=_CONSENTS_DESCRIPTION)
+    @extend_schema(
+        summary=gettext_lazy("Your contact consents"),
+        description=_CONSENTS_DESCRIPTION,
+        responses={200: s.ConsentSerializer, **errors(*READ_ERRORS)},
+    )
     def get(self, request: Request, slug: str) -> Response:
         return super().get(request)
 
@@ -488,6 +504,7 @@ class MemberConsentListView(ManagedMemberMixin, ConsentListView):
     @extend_schema(
         summary=gettext_lazy("A member's contact consents (facilitators)"),
         description=_CONSENTS_DESCRIPTION,
+        responses={200: s.ConsentSerializer, **errors(*READ_ERRORS)},
     )
     def get(self, request: Request, slug: str, member_id: int) -> Response:
         return super().get(request)
@@ -615,6 +632,7 @@ class MemberListView(ListModelMixin, NetworkView):
             "Withdrawn members are not listed: their data is erased. Each person on the page "
             "is shown with contact details, which is noted in the audit trail."
         ),
+        responses={200: s.MemberSerializer, **errors(*FILTERED_LIST_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -690,6 +708,7 @@ class OwnAuditListView(OwnMemberMixin, ListModelMixin, NetworkView):
             "contact details, changed your role or acted on your behalf. Your own visits are "
             "not recorded."
         ),
+        responses={200: s.AuditEntrySerializer, **errors(*READ_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -714,6 +733,7 @@ class NetworkAuditListView(ListModelMixin, NetworkView):
             "or acted on a member's behalf. No contact details, names of the people concerned "
             "or free text are recorded; entries about people who left point to nobody."
         ),
+        responses={200: s.NetworkAuditEntrySerializer, **errors(*FILTERED_LIST_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -746,9 +766,27 @@ class ListingListView(ListModelMixin, NetworkView):
             "mirrored here too (`is_mirrored`, anonymised: no `member`), optionally within "
             "`within_km` km."
         ),
+        responses={200: s.ListingSerializer, **errors(*FILTERED_LIST_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
-        return self.list(request)
+        if not listing_cache.enabled():
+            return self.list(request)
+        audience = listing_list_audience(self.network, request.user)
+        if audience is None:
+            return self.list(request)
+        # The page is the same for everyone in the audience but for ``is_mine``: cached
+        # once for all of them (per address and language), then marked for this person.
+        data = listing_cache.cached(
+            self.network.pk,
+            ("api", audience, request.build_absolute_uri()),
+            lambda: self.list(request).data,
+        )
+        own = permissions.membership(request.user, self.network)
+        for listing in data["results"]:
+            # As ListingSerializer.get_is_mine: a person has one membership per network.
+            author = listing["member"]
+            listing["is_mine"] = own is not None and author is not None and author["id"] == own.pk
+        return Response(data)
 
     @extend_schema(
         summary=gettext_lazy("Post an offer or a request"),

@@ -189,6 +189,7 @@ class EventListView(EventRenderMixin, PublicReadMixin, ListModelMixin, EventsVie
         description=_EVENTS_DESCRIPTION,
         auth=PUBLIC,
         parameters=[se.OrganisersQuerySerializer],
+        responses={200: se.EventSerializer, **error_responses(400, 404)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -390,6 +391,8 @@ class RegistrationListView(ListModelMixin, EventsView):
             "Facilitators see everyone, confirmed first then the waiting list in order; "
             "others see their own registration only."
         ),
+        # 400: a malformed occurrence key.
+        responses={200: se.RegistrationSerializer, **error_responses(400, *READ_ERRORS)},
     )
     def get(self, request: Request, slug: str, event_id: int, key: str) -> Response:
         return self.list(request)
@@ -485,6 +488,7 @@ class OwnRegistrationListView(OwnMemberMixin, ListModelMixin, EventsView):
             "Confirmed and waiting, soonest first. `original_start` is the planned start: "
             "the sitting's own address gives its time if it was moved."
         ),
+        responses={200: se.OwnRegistrationSerializer, **error_responses(*READ_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -623,6 +627,7 @@ class NewsListView(PublicReadMixin, ListModelMixin, EventsView):
         summary=gettext_lazy("News of the network (public)"),
         description=gettext_lazy("Newest first; scheduled posts appear at their time."),
         auth=PUBLIC,
+        responses={200: se.NewsSerializer, **error_responses(404)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)

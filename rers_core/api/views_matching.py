@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.mixins import ListModelMixin
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -33,6 +33,7 @@ from rers_core.api import serializers_matching as sm
 from rers_core.api.filters_matching import ConnectionFilter, ExchangeFilter, ReviewFilter
 from rers_core.api.permissions import IsFacilitator, IsParticipant
 from rers_core.api.views import (
+    FILTERED_LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
     ManagedMemberMixin,
@@ -65,11 +66,7 @@ ACTION_ERRORS = (400, 403, 404, 409, 413)
 
 
 class MatchingView(NetworkView):
-    """Base of the views below. ``serializer_class`` names what OPTIONS describes (the
-    input of an action); an action without input describes no fields instead of failing."""
-
-    def get_serializer_class(self) -> type[BaseSerializer]:
-        return self.serializer_class or serializers.Serializer
+    """Base of the views below."""
 
 
 class QueryMixin:
@@ -343,6 +340,7 @@ class ConnectionListView(ConnectionRenderMixin, ListModelMixin, MatchingView):
         description=gettext_lazy(
             "Never contact details: the contact card is on each connection's own page."
         ),
+        responses={200: sm.ConnectionSerializer, **errors(*FILTERED_LIST_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -534,7 +532,8 @@ class ExchangeListView(ExchangeRenderMixin, ListModelMixin, MatchingView):
         return [found[pk] for pk in ids]
 
     @extend_schema(
-        summary=gettext_lazy("Exchanges you take part in (facilitators: all of the network)")
+        summary=gettext_lazy("Exchanges you take part in (facilitators: all of the network)"),
+        responses={200: sm.ExchangeSerializer, **errors(*FILTERED_LIST_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
@@ -735,6 +734,7 @@ class ReviewListView(ListModelMixin, MatchingView):
     @extend_schema(
         summary=gettext_lazy("Reviews of the network's exchanges (facilitators)"),
         description=gettext_lazy("Newest first, given or still awaited."),
+        responses={200: sm.NetworkReviewSerializer, **errors(*FILTERED_LIST_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)

@@ -113,6 +113,9 @@ class Listing(Stateful, models.Model):
         indexes = [
             models.Index(fields=["network", "status", "direction"]),
             models.Index(fields=["member", "status"]),
+            # Lists in their order, newest first (listing_list): a page reads its rows from
+            # the index instead of sorting every listing of the network, neighbours' included.
+            models.Index(fields=["network", "-created_at", "-id"], name="listing_network_newest"),
         ]
 
     def __str__(self) -> str:

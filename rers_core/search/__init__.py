@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import QuerySet
 
+from rers_core.listing_cache import search_changed
 from rers_core.models import Listing
 from rers_core.search.backends import backend
 
@@ -35,6 +36,7 @@ def rebuild_index(batch_size: int = 1000) -> int:
     while True:
         batch = list(qs.filter(pk__gt=last)[:batch_size])
         if not batch:
+            search_changed()  # searches may find other listings (after editing synonyms)
             return count
         with transaction.atomic():
             engine.index(batch, replace=False)

@@ -30,6 +30,23 @@ def listing_list(network: Network, user) -> QuerySet[Listing]:
     return base.filter(Q(status=Listing.Status.OPEN) | Q(member=own))
 
 
+def listing_list_audience(network: Network, user) -> str | None:
+    """Who else gets exactly what :func:`listing_list` gives ``user`` (keep the two in
+    step): ``"facilitators"`` (every listing of the network), ``"members"`` (its open
+    listings: a member whose own listings are all open sees nothing more), or None when it
+    is the user's own view (a visitor's own listings, a member's paused or closed ones
+    among the open listings). A page an audience shares can be cached once for all of it
+    (:mod:`rers_core.listing_cache`), with each person's own listings marked afterwards."""
+    if permissions.is_facilitator(user, network):
+        return "facilitators"
+    if not permissions.can_browse(user, network):
+        return None
+    own = permissions.membership(user, network)
+    if Listing.objects.filter(member=own).exclude(status=Listing.Status.OPEN).exists():
+        return None
+    return "members"
+
+
 class Scope(models.TextChoices):
     """Whose listings a search covers (``scope=`` in addresses)."""
 

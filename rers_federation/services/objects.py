@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from rers_core.listing_cache import listings_changed
 from rers_core.models import ContactConsent, Event, Listing, Member, Network, Registration
 from rers_core.search import backend as search_backend
 from rers_core.services import events as core_events
@@ -183,6 +184,7 @@ def relabel_copies(peer: Peer) -> None:
     label = {"origin_name": peer.name, "origin_distance_km": distance_km(peer.network, peer)}
     Event.objects.filter(mirror__peer=peer).update(**label)
     Listing.objects.filter(mirror__peer=peer).update(**label)
+    listings_changed(peer.network_id)  # update() sends no signal to the cache of pages
 
 
 def peer_forget(peer: Peer) -> None:

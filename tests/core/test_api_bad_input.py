@@ -2,12 +2,15 @@
 
 import pytest
 from django.test import override_settings
+from rest_framework.test import APIClient
 
 from rers_core.models import Listing
+from rers_core.services.accounts import token_issue
 from rers_core.testing.factories import ListingFactory
 from tests.core.api_support import V1, assert_error, client_for, net
 
 HUGE = "x" * 100_000
+PASSWORD = "a-long-test-password"  # the factories' password
 BIG_ID = 10**30
 
 
@@ -178,6 +181,17 @@ def test_unknown_addresses_are_json_404(network, facilitator, url):
     assert_error(client_for(facilitator).get(url), 404, "not_found")
 
 
+@pytest.mark.parametrize("method", ["post", "patch", "put", "delete"])
+def test_writes_to_unknown_addresses_are_json_404_despite_csrf(network, member, method):
+    # Found by schemathesis: the catch-all view was not CSRF-exempt, so a write to an
+    # address matching no endpoint got Django's HTML 403 instead of the JSON 404.
+    client = APIClient(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    token = token_issue(username=member.user.username, password=PASSWORD)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    url = net(network, "connections/1.5/cancel/")
+    assert_error(getattr(client, method)(url, {}, format="json"), 404, "not_found")
+
+
 def test_unknown_network_for_writes(network, member):
     client = client_for(member)
     assert_error(
@@ -266,6 +280,34 @@ def test_edit_closed_listing_and_invalid_transition(network, member):
 @pytest.mark.parametrize("url", ["listings/", "members/", "me/", "charter/"])
 def test_options_requests_do_not_fail(network, facilitator, url):
     response = client_for(facilitator).options(net(network, url))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "charter/",
+        "me/join/",
+        "me/withdraw/",
+        "me/accept-charter/",
+        "testimonies/",
+        "members/{member}/role/",
+        "listings/{listing}/close/",
+    ],
+)
+def test_options_on_views_without_a_serializer_class(network, coordinator, path):
+    # Found by schemathesis: OPTIONS describes the input of each method the requester may
+    # call, and DRF asserted on views with no ``serializer_class``: 500 for coordinators.
+    listing = ListingFactory(member=coordinator)
+    url = net(network, path.format(member=coordinator.pk, listing=listing.pk))
+    response = client_for(coordinator).options(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert "POST" in response["Allow"]
+
+
+def test_options_on_the_token_address_does_not_fail(member):
+    response = client_for(member).options(f"{V1}/auth/token/")
     assert response.status_code == 200
 
 

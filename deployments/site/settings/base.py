@@ -230,8 +230,10 @@ CELERY_TASK_ROUTES = {
 }
 
 # A cache shared by the processes (Redis, e.g. redis://127.0.0.1:6379/1) makes request
-# rates hold across web workers; by default each process counts its own.
+# rates hold across web workers; by default each process counts its own. Pages of listings
+# are cached only in a shared cache (LISTINGS_CACHE_SECONDS below).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+_SHARED_CACHE = CACHES["default"]["BACKEND"].rsplit(".", 1)[-1] not in ("LocMemCache", "DummyCache")
 
 RERS_CORE: dict = {
     # The portal's public address, used in emails and feeds.
@@ -244,6 +246,10 @@ RERS_CORE: dict = {
         "login_address": env.str("THROTTLE_LOGIN_ADDRESS", default="60/minute"),
         "login_username": env.str("THROTTLE_LOGIN_USERNAME", default="10/minute"),
     },
+    # Seconds pages of listings stay cached (0: off); see rers_core/conf.py.
+    "LISTINGS_CACHE_SECONDS": env.int(
+        "LISTINGS_CACHE_SECONDS", default=300 if _SHARED_CACHE else 0
+    ),
 }
 RERS_FEDERATION: dict = {
     # Where peers reach this instance; defaults to SITE_URL.

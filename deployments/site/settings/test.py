@@ -12,7 +12,9 @@ CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = True
 # Rates are tested where they are the subject; elsewhere they would make tests depend on
 # each other's timing.
-RERS_CORE = {**RERS_CORE, "THROTTLE_RATES": {}}  # noqa: F405
+# Pages of listings are computed each time (query counts are tested on them), whatever
+# CACHE_URL says; the tests of their cache turn it on (tests/conftest.py).
+RERS_CORE = {**RERS_CORE, "THROTTLE_RATES": {}, "LISTINGS_CACHE_SECONDS": 0}  # noqa: F405
 RERS_FEDERATION = {  # noqa: F405
     **RERS_FEDERATION,  # noqa: F405
     "INBOX_RATE_PER_PEER": None,

@@ -14,13 +14,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rers_core import permissions
+from rers_core import listing_cache, permissions
 from rers_core.errors import DomainError
 from rers_core.models import Listing, Member, Network
 from rers_core.selectors.listings import (
@@ -70,6 +72,19 @@ def listing_browse(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_network(slug)
     if not permissions.can_browse(request.user, network):
         return _charter_required(request, network)
+    browser = listing_cache.cached(
+        network.pk,
+        ("portal", request.GET.urlencode()),
+        lambda: _listing_browser(request, network),
+    )
+    return render_page(request, "rers_core/listings.html", {"browser": browser}, network=network)
+
+
+def _listing_browser(request: HttpRequest, network: Network) -> SafeString:
+    """The filters and one page of the open listings, as HTML. Whoever may browse sees the
+    same open listings (a facilitator's other ones, a member's paused ones are not shown
+    here), so the HTML is the same for all of them, and cached per address and language
+    (a SafeString stays one through the cache)."""
     form = ListingFilterForm(request.GET or None, network=network)
     filters = form.filters() if form.is_bound else {}
     qs = listing_list(network, request.user).filter(status=Listing.Status.OPEN)
@@ -82,15 +97,10 @@ def listing_browse(request: HttpRequest, slug: str) -> HttpResponse:
     if "q" in filters:
         qs = listing_text_filter(qs, filters["q"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(
-        request,
-        "rers_core/listings.html",
-        {
-            "form": form,
-            "page": page,
-            "filtered": bool(filters),
-        },
-        network=network,
+    return render_to_string(
+        "rers_core/includes/listing_browser.html",
+        {"network": network, "form": form, "page": page, "filtered": bool(filters)},
+        request=request,
     )
 
 
