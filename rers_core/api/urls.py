@@ -216,6 +216,7 @@ v1_patterns = [
     path("me/", views.AccountView.as_view(), name="account"),
     path("me/export/", views.AccountExportView.as_view(), name="account-export"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/sessions/", views.SessionsView.as_view(), name="sessions"),
 ]
 
 urlpatterns = [

@@ -986,3 +986,21 @@ class TokenView(BaseView):
     def delete(self, request: Request) -> Response:
         account_services.token_revoke(user=request.user, acting=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["account"])
+class SessionsView(BaseView):
+    """Logging out everywhere, as the portal's "Where I am logged in" page does."""
+
+    @extend_schema(
+        summary=gettext_lazy("Log out everywhere"),
+        description=gettext_lazy(
+            "Ends every portal session of your account, the one making this request included, "
+            "and revokes your API token: whoever uses them (a shared computer, a lost phone) "
+            "must log in again."
+        ),
+        responses={204: None, **errors(403)},
+    )
+    def delete(self, request: Request) -> Response:
+        account_services.account_sessions_end(user=request.user, acting=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

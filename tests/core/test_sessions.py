@@ -84,3 +84,14 @@ def test_logging_in_as_someone_else_in_the_same_browser_is_noted(client, member)
     assert AccountSession.objects.filter(
         user=member.user, session_key=client.session.session_key
     ).exists()
+
+
+def test_an_api_client_logs_out_everywhere(member):
+    browser = _logged_in(member.user)
+    token = Token.objects.create(user=member.user)
+    api = client_for()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.delete("/api/v1/auth/sessions/").status_code == 204
+    assert not _is_logged_in(browser)
+    assert not Token.objects.filter(user=member.user).exists()
+    assert api.delete("/api/v1/auth/sessions/").status_code in (401, 403)
