@@ -7,7 +7,8 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
-from rers_core.models import ContactConsent, Domain, Listing, Member, Network
+from rers_core.models import ContactConsent, Domain, Exchange, Listing, Member, Network
+from rers_core.services import exchanges as exchange_services
 from rers_core.services.members import consent_grant
 from rers_core.testing.factories import (
     CoordinatorFactory,
@@ -96,3 +97,25 @@ def assert_error(response, status, code=None, field=None):
     if field is not None:
         assert field in payload.get("errors", {}), payload
     return payload
+
+
+def make_exchange(network, giver, receiver, *, agreed=False, done=False) -> Exchange:
+    """A one-to-one exchange between two members, its agreement written; ``agreed``: both
+    confirmed it; ``done``: completed too."""
+    exchange = exchange_services.exchange_create(
+        network=network,
+        kind="one_to_one",
+        title="Les formules du tableur",
+        givers=[giver],
+        receivers=[receiver],
+        acting=None,
+    )
+    exchange_services.agreement_update(
+        exchange=exchange, acting=None, content="Les formules de base", place="Agence"
+    )
+    if agreed or done:
+        for member in (giver, receiver):
+            exchange_services.agreement_confirm(exchange=exchange, acting=None, member=member)
+    if done:
+        exchange_services.exchange_complete(exchange=exchange, acting=None)
+    return exchange

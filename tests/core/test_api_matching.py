@@ -17,7 +17,15 @@ from rers_core.services import connections as connection_services
 from rers_core.services import exchanges as exchange_services
 from rers_core.services.members import consent_grant
 from rers_core.testing.factories import ListingFactory, MemberFactory
-from tests.core.api_support import V1, World, assert_error, build_world, client_for, net
+from tests.core.api_support import (
+    V1,
+    World,
+    assert_error,
+    build_world,
+    client_for,
+    make_exchange,
+    net,
+)
 
 HUGE = "x" * 100_000
 BIG_ID = 10**30
@@ -40,26 +48,6 @@ def _accepted(request, offer) -> Connection:
     return connection_services.connection_answer(
         connection=found, accept=True, acting=None, side="offerer"
     )
-
-
-def _exchange(network, giver, receiver, *, agreed=False, done=False) -> Exchange:
-    exchange = exchange_services.exchange_create(
-        network=network,
-        kind="one_to_one",
-        title="Les formules du tableur",
-        givers=[giver],
-        receivers=[receiver],
-        acting=None,
-    )
-    exchange_services.agreement_update(
-        exchange=exchange, acting=None, content="Les formules de base", place="Agence"
-    )
-    if agreed or done:
-        for member in (giver, receiver):
-            exchange_services.agreement_confirm(exchange=exchange, acting=None, member=member)
-    if done:
-        exchange_services.exchange_complete(exchange=exchange, acting=None)
-    return exchange
 
 
 # --- the journey ---------------------------------------------------------------------
@@ -472,7 +460,7 @@ def test_cancel_and_transitions(network, people):
         "domain_error",
     )
     # A finished exchange cannot be cancelled any more.
-    done = _exchange(network, offerer, requester, done=True)
+    done = make_exchange(network, offerer, requester, done=True)
     assert_error(r.post(net(network, f"exchanges/{done.pk}/cancel/")), 409, "invalid_transition")
     assert_error(
         r.post(net(network, f"exchanges/{done.pk}/review/"), {"member": "x"}, format="json"),
@@ -483,7 +471,7 @@ def test_cancel_and_transitions(network, people):
     assert r.get(net(network, "exchanges/"), {"kind": "collective"}).json()["count"] == 0
 
 
-def test_facilitator_sets_up_a_collective_exchange(network, facilitator, people):
+def test_facilitator_sets_up_a_collectivemake_exchange(network, facilitator, people):
     requester, offerer = people
     third = MemberFactory(network=network, display_name="Dominique")
     f = client_for(facilitator)
@@ -709,10 +697,10 @@ def world(network, other_network):
         free_request=_request(participant, "Réparer un vélo"),
         free_offer=_offer(target, "Réparation de vélos"),
         draft=draft,
-        agreed=_exchange(network, target, participant, agreed=True),
-        done=_exchange(network, target, participant, done=True),
+        agreed=make_exchange(network, target, participant, agreed=True),
+        done=make_exchange(network, target, participant, done=True),
         other_connection=_accepted(_request(other_requester, "Coudre"), base.other_listing),
-        other_exchange=_exchange(other_network, base.other_member, other_requester),
+        other_exchange=make_exchange(other_network, base.other_member, other_requester),
     )
 
 
@@ -1326,7 +1314,7 @@ def test_exchange_list_queries(network, people, facilitator, role, django_assert
 
     def add(count):
         for _ in range(count):
-            _exchange(network, MemberFactory(network=network), requester, agreed=True)
+            make_exchange(network, MemberFactory(network=network), requester, agreed=True)
 
     client = client_for(requester if role == "participant" else facilitator)
     _assert_constant(
@@ -1340,7 +1328,7 @@ def test_review_list_queries(network, people, facilitator, django_assert_num_que
 
     def add(count):
         for _ in range(count):
-            exchange = _exchange(network, MemberFactory(network=network), requester, done=True)
+            exchange = make_exchange(network, MemberFactory(network=network), requester, done=True)
             made.append(exchange)
 
     response = _assert_constant(

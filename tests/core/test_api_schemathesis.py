@@ -27,11 +27,10 @@ from rers_core.selectors.events import occurrence_key
 from rers_core.services import accounts as account_services
 from rers_core.services import connections as connection_services
 from rers_core.services import events as event_services
-from rers_core.services import exchanges as exchange_services
 from rers_core.services import portal as portal_services
 from rers_core.services.members import consent_grant
 from rers_core.testing.factories import ListingFactory
-from tests.core.api_support import build_world
+from tests.core.api_support import build_world, make_exchange
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 # Per operation and role: enough to find most 500s and schema drifts, few enough to keep
@@ -102,8 +101,8 @@ def world(network, other_network):
     connection = connection_services.connection_propose(
         request=request, offer=w.listing, acting=None
     )
-    agreed = _exchange(network, giver=w.target, receiver=member, done=False)
-    done = _exchange(network, giver=w.target, receiver=member, done=True)
+    agreed = make_exchange(network, w.target, member, agreed=True)
+    done = make_exchange(network, w.target, member, done=True)
     start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
     event = event_services.event_create(
         network=network,
@@ -144,23 +143,6 @@ def world(network, other_network):
         for role in ("member", "coordinator")
     }
     return w
-
-
-def _exchange(network, *, giver, receiver, done):
-    exchange = exchange_services.exchange_create(
-        network=network,
-        kind="one_to_one",
-        title="Les formules du tableur",
-        givers=[giver],
-        receivers=[receiver],
-        acting=None,
-    )
-    exchange_services.agreement_update(exchange=exchange, acting=None, content="Les bases")
-    for person in (giver, receiver):
-        exchange_services.agreement_confirm(exchange=exchange, acting=None, member=person)
-    if done:
-        exchange_services.exchange_complete(exchange=exchange, acting=None)
-    return exchange
 
 
 def _aim(case, world):
