@@ -232,15 +232,22 @@ def test_an_api_change_shows_in_the_next_page(network, member):
 
 
 @pytest.mark.parametrize(
-    ("cache_url", "seconds"),
-    [(None, 0), ("locmemcache://", 0), ("redis://127.0.0.1:6379/1", 300)],
+    ("cache_url", "seconds", "sessions"),
+    [
+        (None, 0, "db"),
+        ("locmemcache://", 0, "db"),
+        ("redis://127.0.0.1:6379/1", 300, "cached_db"),
+    ],
 )
-def test_the_site_caches_pages_only_in_a_cache_every_process_shares(tmp_path, cache_url, seconds):
+def test_the_site_caches_pages_only_in_a_cache_every_process_shares(
+    tmp_path, cache_url, seconds, sessions
+):
     env = {k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "LISTINGS_CACHE_SECONDS")}
     env.update(RERS_DATA_DIR=str(tmp_path), **({"CACHE_URL": cache_url} if cache_url else {}))
     code = (
         "import json; from deployments.site.settings import base; "
-        "print(json.dumps(base.RERS_CORE['LISTINGS_CACHE_SECONDS']))"
+        "print(json.dumps([base.RERS_CORE['LISTINGS_CACHE_SECONDS'], "
+        "getattr(base, 'SESSION_ENGINE', 'django.contrib.sessions.backends.db')]))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -251,4 +258,4 @@ def test_the_site_caches_pages_only_in_a_cache_every_process_shares(tmp_path, ca
         timeout=60,
         check=True,
     )
-    assert json.loads(result.stdout) == seconds
+    assert json.loads(result.stdout) == [seconds, f"django.contrib.sessions.backends.{sessions}"]

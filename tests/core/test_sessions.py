@@ -27,7 +27,17 @@ def _is_logged_in(client: Client) -> bool:
     return client.get(SESSIONS).status_code == 200
 
 
-def test_logging_out_everywhere_else_keeps_only_this_session(member):
+@pytest.fixture(
+    params=["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"]
+)
+def session_engine(request, settings):
+    """The database sessions, and those read through the shared cache (the production
+    settings with CACHE_URL)."""
+    settings.SESSION_ENGINE = request.param
+    return request.param
+
+
+def test_logging_out_everywhere_else_keeps_only_this_session(member, session_engine):
     here, laptop, phone = (_logged_in(member.user) for _ in range(3))
     stranger = _logged_in(UserFactory())
     Token.objects.create(user=member.user)
@@ -46,7 +56,7 @@ def test_logging_out_everywhere_else_keeps_only_this_session(member):
     assert here.get(SESSIONS).context["other_sessions"] == []
 
 
-def test_logging_out_everywhere_ends_this_session_too(member):
+def test_logging_out_everywhere_ends_this_session_too(member, session_engine):
     here, elsewhere = _logged_in(member.user), _logged_in(member.user)
     response = here.post(SESSIONS, {"scope": "everywhere"})
     assert response.status_code == 302 and response["Location"] == "/accounts/login/"
