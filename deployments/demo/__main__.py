@@ -33,6 +33,7 @@ from deployments.demo.config import (
     DEFAULT_DIR,
     DEFAULT_HOST,
     DEFAULT_PORTS,
+    FATAL,
     PROCFILE,
     REPO,
     ConfigError,
@@ -40,13 +41,12 @@ from deployments.demo.config import (
     Settings,
     broker_from_environment,
     instances,
+    say,
 )
 from rers_core.demo.towns import NEIGHBOURS
 
 # What the demo folder holds; --reset deletes nothing else.
 OWN_ENTRIES = {"demo.json", "demo.log", *NEIGHBOURS}
-# federate.py's exit status when the demo cannot go on (it stops the launcher first).
-FATAL = 3
 
 
 def _ports(value: str) -> tuple[int, int, int]:
@@ -92,10 +92,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     # argparse checks a default given as text (DEMO_PORTS) as it checks the command line.
     return parser.parse_args(argv)
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
 
 
 # --- before starting -------------------------------------------------------------------

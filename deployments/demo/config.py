@@ -32,6 +32,8 @@ NOT_INHERITED = (
     "MEDIA_ROOT",
     "STATIC_ROOT",
 )
+# federate.py's exit status when the demo cannot go on (it stops the launcher first).
+FATAL = 3
 # Quick federation, so that what one network shares shows at its neighbours within seconds.
 TIMINGS = {
     "FEDERATION_SWEEP_SECONDS": "10",
@@ -46,6 +48,10 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "init_command": "PRAGMA journal_mode=WAL",
 }
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
 
 
 class ConfigError(Exception):

@@ -20,13 +20,16 @@ from pathlib import Path
 
 import requests
 
-from deployments.demo.config import BIN, REPO, Instance, Settings, banner, instances
-
-FATAL = 3  # as the launcher expects
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
+from deployments.demo.config import (
+    BIN,
+    FATAL,
+    REPO,
+    Instance,
+    Settings,
+    banner,
+    instances,
+    say,
+)
 
 
 def answers(instance: Instance) -> bool:

@@ -90,7 +90,10 @@ def _code_of(exc: exceptions.APIException) -> str:
     return codes if isinstance(codes, str) else exc.default_code
 
 
-def _body(detail: str, code: str, errors: dict[str, list[str]] | None) -> dict[str, Any]:
+def error_body(
+    detail: str, code: str, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """The API's error shape: ``detail``, ``code`` and, for invalid fields, ``errors``."""
     body: dict[str, Any] = {"detail": str(detail), "code": code}
     if errors:
         body["errors"] = errors
@@ -104,7 +107,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """
     if isinstance(exc, DomainError):
         set_rollback()
-        body = _body(exc.message, exc.code, _domain_errors(exc))
+        body = error_body(exc.message, exc.code, _domain_errors(exc))
         return Response(body, status=_status_for(exc))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
@@ -123,9 +126,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors = flatten_errors(exc.detail)
         messages = [m for field_messages in errors.values() for m in field_messages]
         detail = messages[0] if len(messages) == 1 else _("Some fields are not valid.")
-        response.data = _body(detail, "invalid", errors)
+        response.data = error_body(detail, "invalid", errors)
     elif isinstance(exc, exceptions.APIException):
-        response.data = _body(str(exc.detail), _code_of(exc), None)
+        response.data = error_body(str(exc.detail), _code_of(exc), None)
     return response
 
 
@@ -137,4 +140,4 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     detail = _("There is nothing at this address.")
     if not request.path.endswith("/"):
         detail = _("There is nothing at this address; API addresses end with a slash.")
-    return JsonResponse({"detail": str(detail), "code": "not_found"}, status=404)
+    return JsonResponse(error_body(detail, "not_found"), status=404)

@@ -89,14 +89,16 @@ def account_session_ended(*, session_key: str) -> None:
 def account_sessions_end(*, user, acting, keep_session_key: str | None = None) -> int:
     """Log ``user`` out everywhere: end each of their sessions but ``keep_session_key``
     (the one asking, for "everywhere else") and revoke their API token. Returns the number
-    of sessions ended. Only the account's owner may do it."""
+    of sessions that were still alive. Only the account's owner may do it."""
     if acting is None or acting.pk != user.pk:
         raise NotAllowed(_("You can only log yourself out."))
     store = import_module(settings.SESSION_ENGINE).SessionStore
     ended = AccountSession.objects.filter(user=user).exclude(session_key=keep_session_key or "")
-    keys = list(ended.values_list("session_key", flat=True))
-    for key in keys:
-        store(session_key=key).delete()
+    live = 0
+    for key in ended.values_list("session_key", flat=True):
+        session = store(session_key=key)
+        live += session.exists(key)  # an expired session is forgotten, not counted
+        session.delete()
     ended.delete()
     token_revoke(user=user, acting=acting)
-    return len(keys)
+    return live

@@ -65,8 +65,11 @@ def unsent_emails_queue() -> int:
 
     now = timezone.now()
     window = {"created_at__lt": now - UNSENT_AFTER, "created_at__gte": now - UNSENT_UNTIL}
+    # Those notification_send would refuse anyway are not queued again every five minutes.
     notifications = list(
-        Notification.objects.filter(sent_at__isnull=True, **window).values_list("pk", flat=True)
+        Notification.objects.filter(sent_at__isnull=True, member__email__gt="", **window)
+        .exclude(member__status=Member.Status.WITHDRAWN)
+        .values_list("pk", flat=True)
     )
     messages = list(
         ContactMessage.objects.filter(

@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from rers_core.api.errors import error_body
+
 logger = logging.getLogger(__name__)
 
 # Errors of a database that cannot be reached or answered too late; Django raises them
@@ -50,6 +52,6 @@ class DatabaseUnavailableMiddleware:
                 render_to_string("rers_core/unavailable.html", {"detail": detail}), status=503
             )
         else:
-            response = JsonResponse({"detail": detail, "code": "unavailable"}, status=503)
+            response = JsonResponse(error_body(detail, "unavailable"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -471,7 +471,7 @@ def test_cancel_and_transitions(network, people):
     assert r.get(net(network, "exchanges/"), {"kind": "collective"}).json()["count"] == 0
 
 
-def test_facilitator_sets_up_a_collectivemake_exchange(network, facilitator, people):
+def test_facilitator_sets_up_a_collective_exchange(network, facilitator, people):
     requester, offerer = people
     third = MemberFactory(network=network, display_name="Dominique")
     f = client_for(facilitator)

@@ -436,9 +436,6 @@ class Instance:
     def start_worker(self) -> None:
         self._start("worker")
 
-    def start_beat(self) -> None:
-        self._start("beat")
-
     def start(self) -> None:
         self._start(*self.PROCESSES)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.harness import HOST, REPO, eventually, free_port
+from tests.e2e.harness import HOST, NOT_INHERITED, REPO, eventually, free_port
 
 pytestmark = pytest.mark.e2e(services=False)
 
@@ -33,7 +33,6 @@ PASSWORD = "demo-rers-2026"
 READY = "Ready in "
 # A first run migrates and seeds three databases on a small machine: generous, but bounded.
 STARTUP_SECONDS = 240
-NOT_INHERITED = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "RERS_DATA_DIR")
 
 
 class Demo:
