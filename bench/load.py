@@ -26,8 +26,9 @@ What it measures, in order: each page and API endpoint in this process under cPr
 (where the time goes); the load table (8 clients, a fixed time per endpoint, the trivial
 endpoint first and last as the ceiling); the federation's endpoints profiled; the burst of
 signed activities from 20 peers (answers, what the database holds, memory of every
-gunicorn process); sending through a Celery worker (production settings, then with
-CELERY_DB_REUSE_MAX: bench/settings_db_reuse.py) and in this process; bytes per row.
+gunicorn process); sending through a Celery worker (production settings with
+CELERY_DB_REUSE_MAX=0, then as they are: keeping its connections) and in this process;
+bytes per row.
 
 The instance is gunicorn (2 workers × 4 threads, as deployments/systemd/rers-web.service
 but with 2 workers for the 2 cores) with the production settings
@@ -1102,10 +1103,11 @@ server.serve_forever()
 """
 
 
-def start_worker(env: dict[str, str], workdir: Path, settings: str) -> subprocess.Popen:
+def start_worker(env: dict[str, str], workdir: Path, reuse_max: int) -> subprocess.Popen:
     """A Celery worker for the delivery queue, as deployments/systemd/rers-worker.service
-    starts it (prefork pool, 4 processes), with the settings module ``settings``."""
-    log_path = workdir / f"worker-{settings}.log"
+    starts it (prefork pool, 4 processes), keeping its database connection for up to
+    ``reuse_max`` tasks (0: a new connection for each task)."""
+    log_path = workdir / f"worker-reuse-{reuse_max}.log"
     with log_path.open("ab") as log:
         worker = subprocess.Popen(
             [
@@ -1113,7 +1115,7 @@ def start_worker(env: dict[str, str], workdir: Path, settings: str) -> subproces
                 "--concurrency", "4", "--hostname", "bench-load@%h", "--without-gossip",
                 "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
             ],
-            cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": settings},
+            cwd=ROOT, env={**env, "CELERY_DB_REUSE_MAX": str(reuse_max)},
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
@@ -1174,12 +1176,12 @@ def in_process(world: dict[str, Any], rounds: int) -> dict[str, float]:
 
 def celery_round(
     world: dict[str, Any], database: Database, env: dict[str, str], workdir: Path,
-    rounds: int, settings: str,
+    rounds: int, reuse_max: int,
 ) -> dict[str, Any]:  # fmt: skip
     """``rounds`` updates of our federated event published to the PEERS peers and
-    delivered by a Celery worker run with ``settings``: processor time of the publishing
-    (this process), of the worker's processes and of the database's server processes; the
-    worker's memory."""
+    delivered by a Celery worker keeping its connection for ``reuse_max`` tasks: processor
+    time of the publishing (this process), of the worker's processes and of the database's
+    server processes; the worker's memory."""
     from django.utils import timezone
 
     from rers_core.models import Event
@@ -1191,7 +1193,7 @@ def celery_round(
 
     network = world["network"]
     event = Event.objects.filter(network=network, visibility=Event.Visibility.FEDERATED)[0]
-    worker = start_worker(env, workdir, settings)
+    worker = start_worker(env, workdir, reuse_max)
     try:
         time.sleep(2)  # the worker's processes settle
         processes = tree(worker.pid)
@@ -1223,7 +1225,7 @@ def celery_round(
     finally:
         stop_group(worker)
     return {
-        "settings": settings,
+        "settings": f"production, CELERY_DB_REUSE_MAX={reuse_max}",
         "activities": rounds,
         "deliveries": rounds * PEERS,
         "undelivered": pending.count(),
@@ -1251,9 +1253,9 @@ def measure_sending(
     reuse: bool,
 ) -> dict[str, Any]:
     """Sending to the PEERS peers (their inboxes: a small server in another process
-    answering 202): a Celery worker with the production settings, then one that keeps its
-    database connections, then delivery.attempt in this process; and what the outbox and
-    the deliveries take on disk."""
+    answering 202): a Celery worker opening a connection per task, then one that keeps its
+    database connections (the production settings), then delivery.attempt in this process;
+    and what the outbox and the deliveries take on disk."""
     from rers_core.models import Event
     from rers_federation.models import Peer
 
@@ -1280,13 +1282,11 @@ def measure_sending(
         event.visibility = Event.Visibility.FEDERATED
         event.save(update_fields=["visibility"])
         sizes_before = sizes()
-        found = celery_round(world, database, env, workdir, rounds, env["DJANGO_SETTINGS_MODULE"])
+        found = celery_round(world, database, env, workdir, rounds, reuse_max=0)
         sizes_after = sizes()
         found["growth"] = {name: sizes_after[name] - sizes_before[name] for name in sizes_after}
         if reuse:
-            found["reuse"] = celery_round(
-                world, database, env, workdir, rounds, "bench.settings_db_reuse"
-            )
+            found["reuse"] = celery_round(world, database, env, workdir, rounds, reuse_max=100)
         found["in_process"] = in_process(world, rounds)
         return found
     finally:

@@ -55,7 +55,7 @@ MEASURED: dict[str, Any] = {
     # worker, and PostgreSQL. The worker opens a database connection for each task:
     # Celery's Django fixup closes it after every task.
     "delivery": (17.4, 10.1),
-    # The same with CELERY_DB_REUSE_MAX set (bench/settings_db_reuse.py).
+    # The same keeping its connections (CELERY_DB_REUSE_MAX=100, the production settings).
     "delivery_reused": (13.8, 2.8),
     # Applying a pulled activity (bench/federation.py's catch-up: 10,000 in 30.9 s of
     # processor; PostgreSQL's share not measured there, taken as the inbox's): pushed
@@ -460,7 +460,7 @@ def report(world: World, measured: dict[str, Any], topologies: list[int]) -> dic
     print("| variant | web | worker | PostgreSQL | total | share of the pulls |")
     print("| --- | --- | --- | --- | --- | --- |")
     for label, variant in (
-        ("as configured", world),
+        ("a connection per task (as measured)", world),
         ("pull every 30 min", replace(world, pull_seconds=1800)),
         ("Celery keeps its database connections", replace(world, reuse_connections=True)),
         ("both", replace(world, pull_seconds=1800, reuse_connections=True)),
@@ -500,7 +500,10 @@ def main() -> None:
     parser.add_argument(
         "--reuse-connections",
         action="store_true",
-        help="Celery workers keep their database connections (not the case today).",
+        help=(
+            "Celery workers keep their database connections (the production settings since "
+            "these costs were measured; the default model opens one per task)."
+        ),
     )
     parser.add_argument("--from-load", type=Path, help="Costs from bench/load.py --json.")
     parser.add_argument("--json", type=Path, help="Also write the results to this file.")
