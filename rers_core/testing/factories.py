@@ -14,6 +14,9 @@ from rers_core.models import Charter, CharterAcceptance, Domain, Listing, Member
 from rers_core.search import index_listings
 from rers_core.services.networks import network_create_or_update
 
+# Every account the factories make has this password.
+PASSWORD = "a-long-test-password"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -23,7 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"person{n}@example.org")
     email = factory.SelfAttribute("username")
-    password = factory.django.Password("a-long-test-password")
+    password = factory.django.Password(PASSWORD)
 
 
 class NetworkFactory(factory.django.DjangoModelFactory):

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 
+from rers_core.testing.factories import PASSWORD
 from tests.browser.conftest import AXE_PATH, GUIDE_IMAGES_DIR
 
 try:
@@ -15,8 +16,6 @@ try:
 except ImportError:  # the whole folder is skipped then (see conftest.py)
     expect = None
 
-# The password UserFactory gives every account.
-PASSWORD = "a-long-test-password"
 # axe-core's impacts that fail the audit.
 BLOCKING = ("serious", "critical")
 

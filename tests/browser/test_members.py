@@ -2,7 +2,12 @@
 after which their name is gone and their account no longer opens."""
 
 from rers_core.models import Member
-from rers_core.testing.factories import FacilitatorFactory, ListingFactory, MemberFactory
+from rers_core.testing.factories import (
+    PASSWORD,
+    FacilitatorFactory,
+    ListingFactory,
+    MemberFactory,
+)
 from tests.browser.support import expect, guide_picture, log_in
 
 
@@ -59,7 +64,7 @@ def test_a_member_withdraws_and_can_no_longer_log_in(open_page, network):
     # The account is gone.
     page.goto("/accounts/login/")
     page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill("a-long-test-password")
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_text("ne correspondent à aucun compte")).to_be_visible()
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from rers_core.models import ContactConsent, Domain, Exchange, Listing, Member, Network
+from rers_core.services import events as event_services
 from rers_core.services import exchanges as exchange_services
 from rers_core.services.members import consent_grant
 from rers_core.testing.factories import (
@@ -119,3 +123,29 @@ def make_exchange(network, giver, receiver, *, agreed=False, done=False) -> Exch
     if done:
         exchange_services.exchange_complete(exchange=exchange, acting=None)
     return exchange
+
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+
+def soon(days: int = 3) -> datetime:
+    return (
+        (timezone.now() + timedelta(days=days)).astimezone(PARIS).replace(second=0, microsecond=0)
+    )
+
+
+def make_event(network, facilitator, **fields):
+    """A two-hour collective exchange in three days, created by ``facilitator``; ``fields``
+    change any of it."""
+    start = fields.pop("starts_at", None) or soon()
+    return event_services.event_create(
+        network=network,
+        acting=facilitator.user,
+        **{
+            "kind": "collective_exchange",
+            "title": "Atelier CV",
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=2),
+            **fields,
+        },
+    )

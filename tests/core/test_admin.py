@@ -9,6 +9,7 @@ from rers_core.services import members as member_services
 from rers_core.services.members import consent_grant
 from rers_core.services.networks import network_delete
 from rers_core.testing.factories import (
+    PASSWORD,
     CoordinatorFactory,
     FacilitatorFactory,
     ListingFactory,
@@ -16,8 +17,6 @@ from rers_core.testing.factories import (
     UserFactory,
 )
 from tests.conftest import in_english, login
-
-PASSWORD = "a-long-test-password"  # the factories' password
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ from rest_framework.test import APIClient
 
 from rers_core.models import Listing
 from rers_core.services.accounts import token_issue
-from rers_core.testing.factories import ListingFactory
+from rers_core.testing.factories import PASSWORD, ListingFactory
 from tests.core.api_support import V1, assert_error, client_for, net
 
 HUGE = "x" * 100_000
-PASSWORD = "a-long-test-password"  # the factories' password
 BIG_ID = 10**30
 
 

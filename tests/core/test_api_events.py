@@ -21,9 +21,17 @@ from rers_core.selectors.figures import FIGURES, Month
 from rers_core.services import events as svc
 from rers_core.services import portal as portal_svc
 from rers_core.testing.factories import FacilitatorFactory, ListingFactory, MemberFactory
-from tests.core.api_support import ROLES, assert_error, build_world, client_for, net
+from tests.core.api_support import (
+    PARIS,
+    ROLES,
+    assert_error,
+    build_world,
+    client_for,
+    make_event,
+    net,
+    soon,
+)
 
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 UTC = zoneinfo.ZoneInfo("UTC")
 HUGE = "x" * 100_000
 BIG_ID = 10**30
@@ -42,27 +50,6 @@ def next_monday(days_ahead: int = 7) -> datetime:
     day = timezone.now().astimezone(PARIS).date() + timedelta(days=days_ahead)
     day += timedelta(days=(7 - day.weekday()) % 7)
     return datetime(day.year, day.month, day.day, 9, tzinfo=PARIS)
-
-
-def soon(days: int = 3) -> datetime:
-    return (
-        (timezone.now() + timedelta(days=days)).astimezone(PARIS).replace(second=0, microsecond=0)
-    )
-
-
-def make_event(network, facilitator, **fields):
-    start = fields.pop("starts_at", None) or soon()
-    return svc.event_create(
-        network=network,
-        acting=facilitator.user,
-        **{
-            "kind": "collective_exchange",
-            "title": "Atelier CV",
-            "starts_at": start,
-            "ends_at": start + timedelta(hours=2),
-            **fields,
-        },
-    )
 
 
 def occurrence_url(network, event, start, suffix=""):

@@ -6,10 +6,8 @@ from django.contrib.auth import get_user_model
 
 from rers_core.models import Listing, Member, WithdrawalRecord
 from rers_core.services.networks import charter_publish
-from rers_core.testing.factories import NetworkFactory, UserFactory
+from rers_core.testing.factories import PASSWORD, NetworkFactory, UserFactory
 from tests.core.api_support import V1, client_for, net
-
-PASSWORD = "a-long-test-password"
 
 
 def test_member_journey(network, coordinator):

@@ -12,7 +12,6 @@ requests get past the 404.
 from __future__ import annotations
 
 import zlib
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from django.utils import timezone
 
 from rers_core.models import Listing
 from rers_core.selectors.events import occurrence_key
@@ -29,14 +27,13 @@ from rers_core.services import connections as connection_services
 from rers_core.services import events as event_services
 from rers_core.services import portal as portal_services
 from rers_core.services.members import consent_grant
-from rers_core.testing.factories import ListingFactory
-from tests.core.api_support import build_world, make_exchange
+from rers_core.testing.factories import PASSWORD, ListingFactory
+from tests.core.api_support import build_world, make_event, make_exchange
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 # Per operation and role: enough to find most 500s and schema drifts, few enough to keep
 # the module to a couple of minutes on SQLite.
 MAX_EXAMPLES = 15
-PASSWORD = "a-long-test-password"  # the factories' password
 
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -103,16 +100,7 @@ def world(network, other_network):
     )
     agreed = make_exchange(network, w.target, member, agreed=True)
     done = make_exchange(network, w.target, member, done=True)
-    start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
-    event = event_services.event_create(
-        network=network,
-        acting=facilitator.user,
-        kind="collective_exchange",
-        title="Atelier CV",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        facilitators=[facilitator],
-    )
+    event = make_event(network, facilitator, facilitators=[facilitator])
     registration = event_services.registration_create(
         event=event, original_start=event.starts_at, member=member, acting=None
     )

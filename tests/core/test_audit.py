@@ -6,14 +6,11 @@ data, the other person of a connection (they consented), the system (``acting=No
 The trail never stores what it protects.
 """
 
-from datetime import timedelta
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from rers_core.models import AuditEntry, ContactConsent
 from rers_core.selectors.audit import audit_for_member, audit_for_network
@@ -29,7 +26,7 @@ from rers_core.testing.factories import (
     MemberFactory,
 )
 from tests.conftest import in_english, login
-from tests.core.api_support import build_world, client_for, net
+from tests.core.api_support import build_world, client_for, make_event, net
 from tests.core.page_checks import check_page
 
 ACTED_FOR = AuditEntry.Action.ACTED_FOR
@@ -236,15 +233,7 @@ def test_answers_reviews_and_registrations_written_down_for_someone_are_recorded
         exchange=exchange, acting=facilitator.user, member=offerer, interest="Dit à l'oral"
     )
     exchange_services.review_submit(exchange=exchange, acting=requester.user, interest="Utile")
-    start = timezone.now().replace(microsecond=0) + timedelta(days=3)
-    event = event_services.event_create(
-        network=network,
-        acting=facilitator.user,
-        kind="collective_exchange",
-        title="Atelier CV",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-    )
+    event = make_event(network, facilitator)
     registration = event_services.registration_create(
         event=event, original_start=event.starts_at, member=offerer, acting=facilitator.user
     )

@@ -4,10 +4,9 @@ per address or account, and the federation's public endpoints per address and pe
 import pytest
 from django.core.cache import cache
 
-from rers_core.testing.factories import UserFactory
+from rers_core.testing.factories import PASSWORD, UserFactory
 from tests.core.api_support import V1, client_for, net
 
-PASSWORD = "a-long-test-password"
 pytestmark = pytest.mark.django_db
 
 

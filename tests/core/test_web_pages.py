@@ -14,6 +14,7 @@ from rers_core.selectors.networks import charter_current
 from rers_core.services.members import member_register
 from rers_core.services.networks import charter_publish
 from rers_core.testing.factories import (
+    PASSWORD,
     DomainFactory,
     ListingFactory,
     MemberFactory,
@@ -438,7 +439,7 @@ def test_log_in_with_the_email_in_any_case_and_log_out(client, network, member):
         reverse("rers_core:login"),
         {
             "username": member.user.email.upper(),
-            "password": "a-long-test-password",
+            "password": PASSWORD,
         },
     )
     assert response.status_code == 302
