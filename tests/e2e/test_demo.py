@@ -19,17 +19,21 @@ from pathlib import Path
 import pytest
 import requests
 
+from rers_core.demo.towns import (
+    CROSS_ASKS,
+    CROSS_VISITS,
+    DEMO_ACCOUNTS,
+    NEIGHBOURS,
+    PASSWORD,
+)
+from rers_core.demo.towns import TOWNS as DEMO_TOWNS
 from tests.e2e.harness import HOST, NOT_INHERITED, REPO, eventually, free_port
 
 pytestmark = pytest.mark.e2e(services=False)
 
-TOWNS = {
-    "le-havre": "RERS du Havre",
-    "montivilliers": "RERS de Montivilliers",
-    "harfleur": "RERS d'Harfleur",
-}
-SHARED_EVENT = "Forum des savoirs des réseaux voisins"  # Le Havre's, open to neighbours
-PASSWORD = "demo-rers-2026"
+# What the demo seeds (rers_core/demo/towns.py), by network: its name.
+TOWNS = {slug: DEMO_TOWNS[slug].name for slug in NEIGHBOURS}
+SHARED_EVENT = CROSS_VISITS[0].event  # Le Havre's, open to neighbours
 READY = "Ready in "
 # A first run migrates and seeds three databases on a small machine: generous, but bounded.
 STARTUP_SECONDS = 240
@@ -141,7 +145,7 @@ def cross_network(connections: list[dict], neighbour: str) -> list[dict]:
 def check_the_three_networks(demo: Demo, printed: str) -> None:
     for slug, name in TOWNS.items():
         assert f"{demo.url(slug)}/{slug}/" in printed
-        for account in ("membre", "animatrice", "coordination"):
+        for account, _role in DEMO_ACCOUNTS:
             assert f"{account}@{slug}.demo.rers.test" in printed
         page = requests.get(f"{demo.url(slug)}/{slug}/", timeout=15)
         assert page.status_code == 200 and name in page.text.replace("&#x27;", "'")
@@ -160,7 +164,8 @@ def check_the_three_networks(demo: Demo, printed: str) -> None:
     facilitator = Visitor(demo, "le-havre", "animatrice@le-havre.demo.rers.test")
     (held,) = cross_network(facilitator.all("connections/"), TOWNS["montivilliers"])
     assert (held["status"], held["remote_side"]) == ("accepted", "requester")
-    title = "Préparer un entretien d'embauche"
+    ask = CROSS_ASKS[0]  # Montivilliers' member asks for an offer of Le Havre
+    title = DEMO_TOWNS[ask.offer_town].listing(ask.offer)[5]
     assert held["offer"]["title"] == asked["remote_listing_title"] == title
 
 
