@@ -33,7 +33,14 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.search import percentile, setup, timed  # noqa: E402
+from bench.search import (  # noqa: E402
+    memory_gib,
+    neighbour_address,
+    percentile,
+    setup,
+    timed,
+    verdict,
+)
 
 DATABASE_URL = os.environ.get(
     "BENCH_CATALOGUE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rers_bench_catalogue"
@@ -80,11 +87,7 @@ def machine_facts() -> str:
         for setting in ("server_version", "shared_buffers", "work_mem", "jit"):
             cursor.execute(f"SHOW {setting}")
             found.append(cursor.fetchone()[0])
-    memory = next(
-        int(line.split()[1]) // 1024**2
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
+    memory = memory_gib()
     return (
         f"machine: {os.cpu_count()} cores, {memory} GiB; Python {platform.python_version()}; "
         f"PostgreSQL {found[0]} (shared_buffers {found[1]}, work_mem {found[2]}, jit {found[3]});"
@@ -100,10 +103,6 @@ def drop_database() -> None:
     base, name = DATABASE_URL.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def neighbour_address(number: int) -> str:
-    return f"https://rers-voisin-{number:02d}.exemple.fr/federation/reseau-{number:02d}/"
 
 
 def distances(peers: int) -> list[int]:
@@ -293,10 +292,6 @@ def report_search(
         )
         slowest[label] = ranked[0]
     return slowest
-
-
-def verdict(met: bool) -> str:
-    return "met" if met else "NOT met"
 
 
 # --- 2b. experiments: the same search, other SQL (not the application's) -----------------

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
+from bench.search import memory_gib, verdict  # noqa: E402
 from tests.e2e.client import Person  # noqa: E402
 from tests.e2e.harness import (  # noqa: E402
     HOST,
@@ -147,11 +148,7 @@ def percentile(values: list[float], p: float) -> float:
 def machine_facts() -> str:
     with psycopg.connect(f"{POSTGRES}/postgres") as connection:
         postgres = connection.execute("SHOW server_version").fetchone()[0]
-    memory = next(
-        int(line.split()[1]) // 1024**2
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
+    memory = memory_gib()
     return (
         f"machine: {os.cpu_count()} cores, {memory} GiB; Python {platform.python_version()}; "
         f"PostgreSQL {postgres}; Redis {redis.Redis.from_url(REDIS).info()['redis_version']}; "
@@ -384,10 +381,6 @@ def drop_fan_out_database() -> None:
 
 
 # --- report -------------------------------------------------------------------------------
-
-
-def verdict(met: bool) -> str:
-    return "met" if met else "NOT met"
 
 
 def report_latency(found: dict[str, Any]) -> None:

@@ -74,7 +74,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
-from bench.search import percentile  # noqa: E402
+from bench.search import memory_gib, neighbour_address, percentile, verdict  # noqa: E402
 
 HOST = "127.0.0.1"
 POSTGRES = os.environ.get("BENCH_LOAD_POSTGRES", f"postgres://postgres@{HOST}:5432")
@@ -114,10 +114,6 @@ TARGET_RATIO = 0.40
 # CLOCK_SKEW_SECONDS, 300 s).
 RESIGN_AFTER = 200.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def peer_address(number: int) -> str:
-    return f"https://rers-voisin-{number:02d}.exemple.fr/federation/reseau-{number:02d}/"
 
 
 # --- the machine, processes ---------------------------------------------------------------
@@ -232,11 +228,7 @@ def machine_facts() -> dict[str, Any]:
             connection.execute(f"SHOW {name}").fetchone()[0]
             for name in ("server_version", "shared_buffers", "work_mem")
         ]
-    memory = next(
-        int(line.split()[1]) // 1024**2
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
+    memory = memory_gib()
     return {
         "cores": os.cpu_count(),
         "memory_gib": memory,
@@ -397,7 +389,7 @@ def seed(port: int) -> dict[str, Any]:
     with transaction.atomic():
         for number in range(PEERS):
             private = Ed25519PrivateKey.generate()
-            address = peer_address(number)
+            address = neighbour_address(number)
             # 5 to 80 km away, in every direction.
             km, bearing = 5 + 75 * number / (PEERS - 1), rng.uniform(0, 6.283)
             peers.append(
@@ -529,7 +521,7 @@ class Activities:
     def activity(self, peer_number: int, number: int) -> dict[str, Any]:
         from bench.dataset import generated_listings
 
-        address = peer_address(peer_number)
+        address = neighbour_address(peer_number)
         now = datetime.now(UTC)
         if number % 5 == 4:
             starts = (now + timedelta(days=3 + number % 50)).replace(minute=0, second=0)
@@ -583,7 +575,8 @@ class Activities:
 
         body = json.dumps(activity, ensure_ascii=False).encode()
         headers = sign(
-            method="POST", url=self.url, body=body, key_id=f"{peer_address(peer_number)}#key-1",
+            method="POST", url=self.url, body=body,
+            key_id=f"{neighbour_address(peer_number)}#key-1",
             private_key=self.world["keys"][peer_number],
         )  # fmt: skip
         headers["Content-Type"] = "application/activity+json"
@@ -595,7 +588,7 @@ class Activities:
 
         headers = sign(
             method="GET", url=f"https://{HOST}:{self.port}{path}", body=b"",
-            key_id=f"{peer_address(peer_number)}#key-1",
+            key_id=f"{neighbour_address(peer_number)}#key-1",
             private_key=self.world["keys"][peer_number],
         )  # fmt: skip
         headers["Accept"] = "application/activity+json"
@@ -1134,6 +1127,24 @@ def tree(pid: int) -> list[int]:
     return [pid, *children(pid)]
 
 
+def publish_event_update(network, event):
+    """Publish an Update of our federated ``event`` to the peers: the outbox row and one
+    delivery per peer (what sending measures)."""
+    from django.utils import timezone
+
+    from rers_federation.keys import network_url
+    from rers_federation.services.calendar import event_object, event_uri
+    from rers_federation.services.delivery import publish
+    from rers_federation.services.peering import ACTIVITY_CONTEXT, activity_id
+
+    activity = {
+        "@context": ACTIVITY_CONTEXT, "id": activity_id(network), "type": "Update",
+        "actor": network_url(network), "object": event_object(event),
+        "published": timezone.now().isoformat(),
+    }  # fmt: skip
+    return publish(network=network, activity=activity, object_uri=event_uri(event))
+
+
 def in_process(world: dict[str, Any], rounds: int) -> dict[str, float]:
     """The same publishing and sending in this process, with ``delivery.attempt`` one
     delivery after the other on one database connection (as bench/federation.py's
@@ -1141,14 +1152,10 @@ def in_process(world: dict[str, Any], rounds: int) -> dict[str, float]:
     from unittest import mock
 
     from django.db import connection
-    from django.utils import timezone
 
     from rers_core.models import Event
     from rers_federation import tasks
-    from rers_federation.keys import network_url
-    from rers_federation.services.calendar import event_object, event_uri
-    from rers_federation.services.delivery import attempt, publish
-    from rers_federation.services.peering import ACTIVITY_CONTEXT, activity_id
+    from rers_federation.services.delivery import attempt
 
     network = world["network"]
     event = Event.objects.filter(network=network, visibility=Event.Visibility.FEDERATED)[0]
@@ -1157,13 +1164,8 @@ def in_process(world: dict[str, Any], rounds: int) -> dict[str, float]:
         backend = cursor.fetchone()[0]
     count, began_cpu, began_db = 0, time.process_time(), cpu_seconds(backend)
     for _ in range(rounds):
-        activity = {
-            "@context": ACTIVITY_CONTEXT, "id": activity_id(network), "type": "Update",
-            "actor": network_url(network), "object": event_object(event),
-            "published": timezone.now().isoformat(),
-        }  # fmt: skip
         with mock.patch.object(tasks.deliver, "delay"):
-            record = publish(network=network, activity=activity, object_uri=event_uri(event))
+            record = publish_event_update(network, event)
         for delivery_id in record.deliveries.values_list("pk", flat=True):
             attempt(delivery_id=delivery_id)
             count += 1
@@ -1182,14 +1184,9 @@ def celery_round(
     delivered by a Celery worker keeping its connection for ``reuse_max`` tasks: processor
     time of the publishing (this process), of the worker's processes and of the database's
     server processes; the worker's memory."""
-    from django.utils import timezone
 
     from rers_core.models import Event
-    from rers_federation.keys import network_url
     from rers_federation.models import Delivery
-    from rers_federation.services.calendar import event_object, event_uri
-    from rers_federation.services.delivery import publish
-    from rers_federation.services.peering import ACTIVITY_CONTEXT, activity_id
 
     network = world["network"]
     event = Event.objects.filter(network=network, visibility=Event.Visibility.FEDERATED)[0]
@@ -1203,12 +1200,7 @@ def celery_round(
         before_reaped = reaped_cpu_seconds(postmaster)
         began, began_cpu = time.perf_counter(), time.process_time()
         for _ in range(rounds):
-            activity = {
-                "@context": ACTIVITY_CONTEXT, "id": activity_id(network), "type": "Update",
-                "actor": network_url(network), "object": event_object(event),
-                "published": timezone.now().isoformat(),
-            }  # fmt: skip
-            publish(network=network, activity=activity, object_uri=event_uri(event))
+            publish_event_update(network, event)
         publish_cpu = time.process_time() - began_cpu
         pending = Delivery.objects.exclude(status=Delivery.Status.DELIVERED)
         deadline = time.monotonic() + 120
@@ -1322,10 +1314,6 @@ def row_sizes(database: Database) -> dict[str, dict[str, float]]:
 
 
 # --- report -------------------------------------------------------------------------------
-
-
-def verdict(met: bool) -> str:
-    return "met" if met else "NOT met"
 
 
 def mb(kb: int) -> str:

@@ -56,6 +56,24 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def memory_gib() -> int:
+    """The machine's memory, as the benchmarks report it."""
+    return next(
+        int(line.split()[1]) // 1024**2
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+
+
+def neighbour_address(number: int) -> str:
+    """The federation address of the benchmarks' fake neighbouring network ``number``."""
+    return f"https://rers-voisin-{number:02d}.exemple.fr/federation/reseau-{number:02d}/"
+
+
 def timed(fn, repeat: int) -> list[float]:
     out = []
     for _ in range(repeat):
