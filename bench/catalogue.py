@@ -200,7 +200,7 @@ def portal_search(network, user, scope: str, within_km: int | None, text: str):
     qs = listings_from(qs, scope)
     if within_km is not None:
         qs = listings_within(qs, within_km)
-    return listing_text_filter(qs, text)
+    return listing_text_filter(qs, text, scope)
 
 
 def measure_search(network, rounds: int) -> dict[str, Any]:
@@ -269,7 +269,7 @@ def report_search(
         page, counted = flat(row["samples"]["page"]), flat(row["samples"]["page and count"])
         p95 = percentile(page, 95)
         most = max(row["matches"], key=row["matches"].get)
-        # The index returns every origin's matches, whatever the scope.
+        # Rare words: those that match few rows whatever their origin.
         few = [q for q, count in scopes["all"]["matches"].items() if count < FEW_MATCHES]
         few_p95 = percentile(flat({q: row["samples"]["page"][q] for q in few}), 95)
         print(
@@ -297,39 +297,15 @@ def report_search(
 # --- 2b. experiments: the same search, other SQL (not the application's) -----------------
 
 
-def experiments(network, user, page_size: int, rounds: int, slowest: str) -> None:
-    """Options sized on this database: the application's query plus one clause, or
-    wrapped, as labelled; the application itself is as measured above."""
+def experiments(network, user, page_size: int, rounds: int) -> None:
+    """An option sized on this database: the application's text condition, wrapped as
+    labelled; the application itself is as measured above."""
     from django.db import connection
 
     from bench.dataset import QUERIES
     from rers_core.models import Listing
     from rers_core.search import search_listings
     from rers_core.search.backends import TABLE
-
-    began = time.perf_counter()
-    with connection.cursor() as cursor:
-        # The index row says whose listing it is, and one partial index per origin.
-        cursor.execute(f"ALTER TABLE {TABLE} ADD COLUMN mirrored boolean")
-        cursor.execute(
-            f"UPDATE {TABLE} s SET mirrored = (l.origin_uri <> '')"
-            " FROM rers_core_listing l WHERE l.id = s.listing_id"
-        )
-        for name, where in (("local", "NOT mirrored"), ("mirrored", "mirrored")):
-            cursor.execute(
-                f"CREATE INDEX bench_search_{name} ON {TABLE} USING gin (vector) WHERE {where}"
-            )
-        cursor.execute(f"VACUUM ANALYZE {TABLE}")
-    prepared = time.perf_counter() - began
-
-    def partial_page(scope: str, where: str, q: str):
-        return portal_search(network, user, scope, None, q).extra(where=[where])[:page_size]
-
-    def partial(scope: str, where: str):
-        def run(q: str) -> list:
-            return list(partial_page(scope, where, q))
-
-        return run
 
     def best(q: str) -> list[float]:
         found = portal_search(network, user, "all", None, q)[:page_size]
@@ -360,15 +336,8 @@ def experiments(network, user, page_size: int, rounds: int, slowest: str) -> Non
         return sum(rank >= floor - 1e-6 for rank in capped(q)) / page_size
 
     quality = [kept(q) for q in QUERIES]
-    cases = (
-        ("here, partial index of our own listings", partial("here", f"NOT {TABLE}.mirrored")),
-        ("neighbours, partial index of theirs", partial("neighbours", f"{TABLE}.mirrored")),
-        (f"all, the first {RANKED_CAP:,} matches ranked (ids only)", capped),
-    )
-    print(
-        f"\nExperiments: the application's query with one more clause, or wrapped "
-        f"(column and partial indexes added in {prepared:.0f} s)"
-    )
+    cases = ((f"all, the first {RANKED_CAP:,} matches ranked (ids only)", capped),)
+    print("\nExperiment: the application's text condition, wrapped")
     print("| option | page p50 | page p95 |")
     print("| --- | --- | --- |")
     for label, fn in cases:
@@ -380,8 +349,6 @@ def experiments(network, user, page_size: int, rounds: int, slowest: str) -> Non
                 samples += timed(lambda q=q, fn=fn: fn(q), 1)
         p50, p95 = statistics.median(samples), percentile(samples, 95)
         print(f"| {label} | {p50:.1f} ms | {p95:.1f} ms |")
-    print(f"\nEXPLAIN ANALYZE of {slowest!r}, scope here, partial index:")
-    print(explain(partial_page("here", f"NOT {TABLE}.mirrored", slowest)))
     print(
         f"capped ranking: on average {statistics.mean(quality):.0%} of its page ranks as "
         f"high as the true best {page_size}; {min(quality):.0%} at worst "
@@ -890,7 +857,7 @@ def main() -> None:
             scope, within = found["scopes"][label]["scope"]
             print(f"\nEXPLAIN ANALYZE of {query!r}, scope {label}:")
             print(explain(portal_search(network, user, scope, within, query)[:page_size]))
-        experiments(network, user, page_size, args.rounds, slowest["here"])
+        experiments(network, user, page_size, args.rounds)
         report_day(measure_day(sizes["peers"]), sizes["peers"])
     finally:
         if not args.keep:

@@ -100,7 +100,9 @@ class ListingFilter(django_filters.FilterSet):
         return listings_within(queryset, value)
 
     def filter_text(self, queryset: QuerySet[Listing], name: str, value: str) -> QuerySet[Listing]:
-        return listing_text_filter(queryset, value)
+        return listing_text_filter(
+            queryset, value, self.form.cleaned_data.get("scope") or Scope.HERE
+        )
 
 
 class MemberFilter(django_filters.FilterSet):

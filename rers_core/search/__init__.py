@@ -12,9 +12,15 @@ from rers_core.models import Listing
 from rers_core.search.backends import backend
 
 
-def search_listings(qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
-    """Listings of ``qs`` matching ``query``, best first, annotated with ``search_rank``."""
-    return backend().search(qs, query)
+def search_listings(
+    qs: QuerySet[Listing], query: str, *, mirrored: bool | None = None
+) -> QuerySet[Listing]:
+    """Listings of ``qs`` matching ``query``, best first, annotated with ``search_rank``.
+
+    ``mirrored=False`` keeps the network's own listings only, ``True`` neighbours' listings
+    mirrored here only; saying so, rather than filtering ``qs`` alone, lets the index skip
+    the others."""
+    return backend().search(qs, query, mirrored)
 
 
 def index_listings(listings: Iterable[Listing]) -> None:

@@ -5,6 +5,10 @@ GIN index) and SQLite (FTS5 over folded, stemmed tokens).
 The index lives in a side table, ``rers_listing_search``, created by migration 0002 for the
 database in use. Services keep it current when a listing changes. Searches join it to the
 listings so the database ranks and limits in one query.
+
+A search may be told whose listings it covers (``mirrored``): neighbours' listings mirrored
+here can outnumber a network's own a hundred to one, and a search of our own listings must
+not rank theirs only to throw them away.
 """
 
 from __future__ import annotations
@@ -29,10 +33,19 @@ class SearchBackend:
         """Write the index rows of ``listings``; ``replace=False`` when they have none yet."""
         raise NotImplementedError
 
-    def search(self, qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
+    def search(
+        self, qs: QuerySet[Listing], query: str, mirrored: bool | None = None
+    ) -> QuerySet[Listing]:
         """``qs`` restricted to listings matching ``query``, annotated with ``search_rank``
-        (higher is better) and ordered by it."""
+        (higher is better) and ordered by it; with ``mirrored``, to neighbours' listings
+        mirrored here (True) or to the network's own (False)."""
         raise NotImplementedError
+
+    @staticmethod
+    def _of_origin(qs: QuerySet[Listing], mirrored: bool | None) -> QuerySet[Listing]:
+        if mirrored is None:
+            return qs
+        return qs.exclude(origin_uri="") if mirrored else qs.filter(origin_uri="")
 
     def remove(self, listing_ids: Iterable[int]) -> None:
         ids = list(listing_ids)
@@ -56,7 +69,11 @@ class SearchBackend:
 class PostgresBackend(SearchBackend):
     """PostgreSQL's ``french`` configuration with ``unaccent`` (as ``rers_french``) ranks
     the words; the shared French pipeline's stems and synonym tokens, stored as ``simple``
-    lexemes, add the synonyms and the plurals Snowball keeps."""
+    lexemes, add the synonyms and the plurals Snowball keeps.
+
+    Each index row says whether its listing is mirrored from a neighbour; a partial GIN
+    index (migration 0014) holds the network's own, so that searching them reads only
+    their matches, however many neighbours' listings match too."""
 
     vendor = "postgresql"
     CONFIG = "rers_french"
@@ -66,37 +83,56 @@ class PostgresBackend(SearchBackend):
         rows = []
         for listing in listings:
             title, domain, description, terms = self._fields(listing, table)
+            mirrored = bool(listing.origin_uri)
             rows.append(
-                (listing.pk, listing.network_id, title, domain, description, " ".join(terms))
+                (
+                    listing.pk,
+                    listing.network_id,
+                    mirrored,
+                    title,
+                    domain,
+                    description,
+                    " ".join(terms),
+                )
             )
         if not rows:
             return
         sql = (
-            f"INSERT INTO {TABLE} (listing_id, network_id, vector) VALUES "
-            f"(%s, %s, setweight(to_tsvector('{self.CONFIG}', %s), 'A')"
+            f"INSERT INTO {TABLE} (listing_id, network_id, mirrored, vector) VALUES "
+            f"(%s, %s, %s, setweight(to_tsvector('{self.CONFIG}', %s), 'A')"
             f" || setweight(to_tsvector('{self.CONFIG}', %s), 'B')"
             f" || setweight(to_tsvector('{self.CONFIG}', %s), 'C')"
             " || setweight(to_tsvector('simple', %s), 'B'))"
             " ON CONFLICT (listing_id) DO UPDATE SET vector = EXCLUDED.vector,"
-            " network_id = EXCLUDED.network_id"
+            " network_id = EXCLUDED.network_id, mirrored = EXCLUDED.mirrored"
         )
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
 
-    def search(self, qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
+    def search(
+        self, qs: QuerySet[Listing], query: str, mirrored: bool | None = None
+    ) -> QuerySet[Listing]:
         words = [w for w in text.WORD_RE.findall(query or "") if text.fold(w) not in text.STOPWORDS]
         terms = text.terms(query)
         if not words and not terms:
             return qs.none()
         tsquery = f"(to_tsquery('{self.CONFIG}', %s) || to_tsquery('simple', %s))"
         params = [" | ".join(words) or "", " | ".join(terms) or ""]
-        return qs.extra(
-            select={"search_rank": f"ts_rank({TABLE}.vector, {tsquery})"},
-            select_params=params,
-            tables=[TABLE],
-            where=[f"{TABLE}.listing_id = {LISTING_TABLE}.id", f"{TABLE}.vector @@ {tsquery}"],
-            params=params,
-        ).order_by("-search_rank", "-id")
+        where = [f"{TABLE}.listing_id = {LISTING_TABLE}.id", f"{TABLE}.vector @@ {tsquery}"]
+        if mirrored is not None:
+            # Written out, not a parameter: the planner matches it to the partial index.
+            where.append(f"{TABLE}.mirrored" if mirrored else f"NOT {TABLE}.mirrored")
+        return (
+            self._of_origin(qs, mirrored)
+            .extra(
+                select={"search_rank": f"ts_rank({TABLE}.vector, {tsquery})"},
+                select_params=params,
+                tables=[TABLE],
+                where=where,
+                params=params,
+            )
+            .order_by("-search_rank", "-id")
+        )
 
 
 class SqliteBackend(SearchBackend):
@@ -131,18 +167,25 @@ class SqliteBackend(SearchBackend):
                 rows,
             )
 
-    def search(self, qs: QuerySet[Listing], query: str) -> QuerySet[Listing]:
+    def search(
+        self, qs: QuerySet[Listing], query: str, mirrored: bool | None = None
+    ) -> QuerySet[Listing]:
         terms = text.terms(query)
         if not terms:
             return qs.none()
         match = " OR ".join(f'"{t}"' for t in terms)
         # bm25() is lower-is-better; negate it so every backend ranks higher-is-better.
-        return qs.extra(
-            select={"search_rank": f"-bm25({TABLE}, {self.WEIGHTS})"},
-            tables=[TABLE],
-            where=[f"{TABLE}.rowid = {LISTING_TABLE}.id", f"{TABLE} MATCH %s"],
-            params=[match],
-        ).order_by("-search_rank", "-id")
+        # The FTS5 table holds no origin: the listings' own column restricts it.
+        return (
+            self._of_origin(qs, mirrored)
+            .extra(
+                select={"search_rank": f"-bm25({TABLE}, {self.WEIGHTS})"},
+                tables=[TABLE],
+                where=[f"{TABLE}.rowid = {LISTING_TABLE}.id", f"{TABLE} MATCH %s"],
+                params=[match],
+            )
+            .order_by("-search_rank", "-id")
+        )
 
 
 _BACKENDS = {b.vendor: b for b in (PostgresBackend(), SqliteBackend())}

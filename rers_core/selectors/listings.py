@@ -86,12 +86,18 @@ def listing_get(network: Network, user, listing_id: int | str) -> Listing:
     return listing
 
 
-def listing_text_filter(qs: QuerySet[Listing], text: str) -> QuerySet[Listing]:
+_MIRRORED_IN_SCOPE = {Scope.HERE: False, Scope.NEIGHBOURS: True, Scope.ALL: None}
+
+
+def listing_text_filter(
+    qs: QuerySet[Listing], text: str, scope: str = Scope.ALL
+) -> QuerySet[Listing]:
     """French full-text search over title, description and domain, best match first;
-    an empty text leaves ``qs`` as it is."""
+    an empty text leaves ``qs`` as it is. ``scope``, as given to :func:`listings_from`,
+    lets the search index read only the listings of that origin."""
     if not (text or "").strip():
         return qs
-    return search_listings(qs, text)
+    return search_listings(qs, text, mirrored=_MIRRORED_IN_SCOPE[scope])
 
 
 def member_listings(member: Member) -> QuerySet[Listing]:

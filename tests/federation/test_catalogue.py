@@ -4,13 +4,15 @@ listings, their changes, withdrawals and tombstones."""
 import json
 
 import pytest
+from django.db import connection, transaction
 
 from rers_core.errors import NotAllowed
 from rers_core.models import Listing
 from rers_core.search import search_listings
+from rers_core.selectors.listings import Scope, listing_text_filter, listings_from
 from rers_core.services import listings as core
 from rers_core.services.members import member_withdraw
-from rers_core.testing.factories import CoordinatorFactory, MemberFactory
+from rers_core.testing.factories import CoordinatorFactory, ListingFactory, MemberFactory
 from rers_federation.models import MirroredObject, OutboxActivity, Peer
 from rers_federation.services import peering
 from rers_federation.services.catalogue import listing_uri
@@ -124,3 +126,45 @@ def test_ending_the_peering_purges_the_peers_listings(run, author, other_network
     assert (
         not search_listings(Listing.objects.all(), "echarpe").filter(network=other_network).exists()
     )
+
+
+def test_a_search_covers_the_origins_its_scope_names(run, author, other_network):
+    copy = their_copy(other_network, post(run, author))
+    own = ListingFactory(
+        member=MemberFactory(network=other_network), title="Tricoter des chaussettes"
+    )
+    theirs_and_ours = Listing.objects.filter(network=other_network)
+
+    def titles(**kwargs):
+        return sorted(li.title for li in search_listings(theirs_and_ours, "tricot", **kwargs))
+
+    assert titles() == sorted([copy.title, own.title])
+    assert titles(mirrored=False) == [own.title]
+    assert titles(mirrored=True) == [copy.title]
+    for scope, expected in ((Scope.HERE, [own]), (Scope.NEIGHBOURS, [copy])):
+        assert list(listing_text_filter(theirs_and_ours, "tricot", scope)) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index and planner")
+def test_our_own_listings_are_searched_in_an_index_of_their_own(run, author, other_network):
+    copy = their_copy(other_network, post(run, author))
+    own = ListingFactory(member=MemberFactory(network=other_network), title="Tricot pour tous")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT listing_id, mirrored FROM rers_listing_search WHERE listing_id IN (%s, %s)",
+            [copy.pk, own.pk],
+        )
+        assert dict(cursor.fetchall()) == {copy.pk: True, own.pk: False}
+    search = listing_text_filter(
+        listings_from(Listing.objects.filter(network=other_network), Scope.HERE),
+        "tricot",
+        Scope.HERE,
+    )
+    sql, params = search.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Two rows are cheaper to read in full: ask which index a large table would take.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "rers_listing_search_own_vector" in plan

@@ -88,14 +88,15 @@ def _listing_browser(request: HttpRequest, network: Network) -> SafeString:
     form = ListingFilterForm(request.GET or None, network=network)
     filters = form.filters() if form.is_bound else {}
     qs = listing_list(network, request.user).filter(status=Listing.Status.OPEN)
-    qs = listings_from(qs, filters.get("scope", Scope.HERE))
+    scope = filters.get("scope", Scope.HERE)
+    qs = listings_from(qs, scope)
     if "within_km" in filters:
         qs = listings_within(qs, filters["within_km"])
     for name in ("direction", "kind", "domain"):
         if name in filters:
             qs = qs.filter(**{name: filters[name]})
     if "q" in filters:
-        qs = listing_text_filter(qs, filters["q"])
+        qs = listing_text_filter(qs, filters["q"], scope)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_to_string(
         "rers_core/includes/listing_browser.html",
