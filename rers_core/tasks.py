@@ -46,6 +46,13 @@ def queue_unsent_emails() -> int:
     return unsent_emails_queue()
 
 
+@shared_task(acks_late=True)
+def forget_ended_sessions() -> int:
+    from rers_core.services.accounts import ended_sessions_forget
+
+    return ended_sessions_forget()
+
+
 @shared_task(acks_late=True, **RETRY_WHILE_DATABASE_DOWN)
 def forward_contact_message(message_id: int) -> bool:
     from rers_core.services.portal import contact_message_forward

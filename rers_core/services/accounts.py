@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
@@ -83,6 +85,21 @@ def account_session_started(*, user, session_key: str) -> None:
 def account_session_ended(*, session_key: str) -> None:
     """Forget the session ``session_key`` (on logout). Harmless if unknown."""
     AccountSession.objects.filter(session_key=session_key).delete()
+
+
+def ended_sessions_forget() -> int:
+    """Delete the expired sessions, and the notes of logins whose session no longer exists
+    (run daily by beat): nothing is kept about a session that can no longer be used.
+    Returns the number of notes deleted."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    store.clear_expired()
+    # A session lasts SESSION_COOKIE_AGE from its last change at least: younger notes are
+    # of live sessions (a logout deletes its note itself).
+    cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    old = AccountSession.objects.filter(started_at__lt=cutoff)
+    ended = [key for key in old.values_list("session_key", flat=True) if not store().exists(key)]
+    deleted, _by_model = AccountSession.objects.filter(session_key__in=ended).delete()
+    return deleted
 
 
 @transaction.atomic

@@ -3,14 +3,18 @@ phone) and their API token, or every session including the one they are using.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from importlib import import_module
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from rers_core.errors import NotAllowed
 from rers_core.models import AccountSession
-from rers_core.services.accounts import account_sessions_end
+from rers_core.services.accounts import account_sessions_end, ended_sessions_forget
 from rers_core.testing.factories import UserFactory
 from tests.core.api_support import client_for
 
@@ -105,3 +109,27 @@ def test_an_api_client_logs_out_everywhere(member):
     assert not _is_logged_in(browser)
     assert not Token.objects.filter(user=member.user).exists()
     assert api.delete("/api/v1/auth/sessions/").status_code in (401, 403)
+
+
+def test_ended_sessions_and_their_notes_are_forgotten(member, session_engine, settings):
+    store = import_module(session_engine).SessionStore
+    alive_old, alive_young = _logged_in(member.user), _logged_in(member.user)
+    ended_old, ended_young = _logged_in(member.user), _logged_in(member.user)
+    for client in (ended_old, ended_young):
+        store(session_key=client.session.session_key).delete()  # expired, cookie deleted...
+    long_ago = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+    AccountSession.objects.filter(
+        session_key__in=[alive_old.session.session_key, ended_old.session.session_key]
+    ).update(started_at=long_ago)
+    expired = store()
+    expired.set_expiry(-60)
+    expired.create()
+
+    assert ended_sessions_forget() == 1
+    assert not Session.objects.filter(session_key=expired.session_key).exists()
+    assert set(AccountSession.objects.values_list("session_key", flat=True)) == {
+        alive_old.session.session_key,
+        alive_young.session.session_key,
+        ended_young.session.session_key,  # may still be alive for all its age tells
+    }
+    assert _is_logged_in(alive_old) and _is_logged_in(alive_young)

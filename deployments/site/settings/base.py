@@ -297,4 +297,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rers_core.tasks.queue_unsent_emails",
         "schedule": 300.0,
     },
+    # Expired sessions and the notes of logins that ended (Django keeps them otherwise).
+    "forget-ended-sessions": {
+        "task": "rers_core.tasks.forget_ended_sessions",
+        "schedule": 86400.0,
+    },
 }
