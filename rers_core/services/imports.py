@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -94,32 +95,62 @@ def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             _("Line %d holds a NUL character: is it really a CSV text file?")
             % (decoded.count("\n", 0, decoded.index("\x00")) + 1)
         )
+    # Old Macintosh spreadsheets end lines with CR alone, which the csv module refuses.
+    decoded = decoded.replace("\r\n", "\n").replace("\r", "\n")
     # Only the delimiter is guessed, from the header line: quotes are always ",
     # as spreadsheets write them (guessing them mistakes French apostrophes for quotes).
     first_line = decoded.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
-    reader = csv.DictReader(io.StringIO(decoded), delimiter=delimiter, quotechar='"')
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise ValidationFailed(
-            _("Missing columns: %(missing)s. The first line must be: %(header)s")
-            % {"missing": ", ".join(missing), "header": ",".join(REQUIRED_COLUMNS)}
-        )
-    reader.fieldnames = header
-    rows = []
+    # strict: a quotation mark never closed is an error, not the rest of the file in a field.
+    reader = csv.reader(io.StringIO(decoded), delimiter=delimiter, quotechar='"', strict=True)
+    # Lines are counted as a spreadsheet shows them (a value on several lines is one row);
+    # ``line`` is the last one read whole.
+    line = 0
     try:
-        for index, raw in enumerate(reader, start=2):
-            if index - 1 > MAX_ROWS:
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise ValidationFailed(
+                _("Missing columns: %(missing)s. The first line must be: %(header)s")
+                % {"missing": ", ".join(missing), "header": ",".join(REQUIRED_COLUMNS)}
+            )
+        last_required = max(header.index(c) for c in REQUIRED_COLUMNS)
+        line, rows = 1, []
+        for line, raw in enumerate(reader, start=2):
+            if line - 1 > MAX_ROWS:
                 raise ValidationFailed(_("The file has more than %d rows; split it.") % MAX_ROWS)
-            if None in raw:
-                raise ValidationFailed(_("Line %d has more values than the header.") % index)
-            values = {k: (v or "").strip() for k, v in raw.items()}
-            if any(values.values()):
-                rows.append((reader.line_num, values))
+            if len(raw) > len(header) and any(v.strip() for v in raw[len(header) :]):
+                raise ValidationFailed(_("Line %d has more values than the header.") % line)
+            if not any(v.strip() for v in raw):
+                continue
+            if len(raw) <= last_required:
+                raise ValidationFailed(_("Line %d has fewer values than the header.") % line)
+            rows.append((line, {k: v.strip() for k, v in zip(header, raw, strict=False)}))
     except csv.Error as exc:
-        raise ValidationFailed(_("The file is not valid CSV: %s") % exc) from exc
+        raise ValidationFailed(_csv_error_message(exc, line + 1)) from exc
     return header, rows
+
+
+def _csv_error_message(exc: csv.Error, line: int) -> str:
+    if "field larger than field limit" in str(exc):
+        return _("Line %(line)d holds a value longer than %(limit)d characters.") % {
+            "line": line,
+            "limit": csv.field_size_limit(),
+        }
+    if "unexpected end of data" in str(exc):
+        return (
+            _(
+                'Line %d opens a quotation mark (") that is never closed: the rest of the file '
+                "would be read as one value."
+            )
+            % line
+        )
+    if "expected after" in str(exc):
+        return (
+            _('Line %d: a value between quotation marks (") is followed by other characters.')
+            % line
+        )
+    return _("Line %(line)d is not valid CSV: %(error)s") % {"line": line, "error": exc}
 
 
 def _resolve_domain(network: Network, value: str, domains: dict[str, Domain]) -> Domain | None:
@@ -141,18 +172,22 @@ def _validate(
     domains = {d.slug: d for d in network.domains.all()}
     errors: list[str] = []
     valid: list[_Row] = []
-    seen_refs: dict[str, int] = {}
+    seen_refs: dict[tuple[str, str | int], int] = {}
     for line, values in rows:
         problems = []
         ref = values["ref"]
+        # "#12" and "<slug>#12" are the same listing.
+        row_id = _row_id(network, ref)
+        target = ("id", row_id) if row_id is not None else ("ref", ref)
         if not ref:
             problems.append(_("“ref” is empty"))
-        elif ref in seen_refs:
+        elif target in seen_refs:
             problems.append(
-                _("ref “%(ref)s” already on line %(line)d") % {"ref": ref, "line": seen_refs[ref]}
+                _("ref “%(ref)s” already on line %(line)d")
+                % {"ref": ref, "line": seen_refs[target]}
             )
         else:
-            seen_refs[ref] = line
+            seen_refs[target] = line
         if not values["member_ref"] and not values["email"]:
             problems.append(_("give “member_ref” or “email”"))
         if values["email"]:
@@ -201,7 +236,7 @@ def _validate(
             else:
                 fields.update({m: m in chosen for m in MODALITIES})
         if not problems:
-            problems.extend(_model_problems(fields, values))
+            problems.extend(_model_problems(network, fields, values))
         if problems:
             errors.append(
                 _("line %(line)d: %(problems)s") % {"line": line, "problems": "; ".join(problems)}
@@ -211,22 +246,41 @@ def _validate(
     return valid, errors
 
 
-def _model_problems(fields: dict, values: dict[str, str]) -> list[str]:
+# The models' field names, as the file's columns call them.
+_COLUMN_OF_FIELD = {"external_ref": "ref", "display_name": "member_name"}
+
+
+def _model_problems(network: Network, fields: dict, values: dict[str, str]) -> list[str]:
     """What the models' own rules say of a row (lengths, required fields)."""
     problems = []
+    member_ref = values["member_ref"] if _row_id(network, values["member_ref"]) is None else ""
     checks = [
-        (Listing(**fields), ["network", "member", "domain", "created_by", "kind"]),
         (
-            Member(display_name=values["member_name"] or "-", email=values["email"]),
+            Listing(**fields, external_ref=values["ref"]),
+            ["network", "member", "domain", "created_by", "kind"],
+            {},
+        ),
+        (
+            Member(
+                display_name=values["member_name"] or "-",
+                email=values["email"],
+                external_ref=member_ref,
+            ),
             ["network", "user"],
+            {"external_ref": "member_ref"},
         ),
     ]
-    for instance, exclude in checks:
+    for instance, exclude, columns in checks:
         try:
             instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
-                problems.append(f"{name}: {' '.join(messages)}")
+                column = columns.get(name) or _COLUMN_OF_FIELD.get(name, name)
+                problems.append(f"{column}: {' '.join(messages)}")
+    # A new member's account is named after their email.
+    longest = get_user_model()._meta.get_field("username").max_length
+    if len(values["email"]) > longest:
+        problems.append(_("“email” is longer than %d characters") % longest)
     return problems
 
 

@@ -115,7 +115,7 @@ def _rows(count: int) -> str:
     ("content", "message"),
     [
         (HEADER + _rows(50_001), "more than 50000 rows"),
-        (HEADER + "M1,Camille,,offre,L1," + "x" * 200_000 + ",,\n", "not valid CSV"),
+        (HEADER + "M1,Camille,,offre,L1," + "x" * 200_000 + ",,\n", "Line 2 holds a value longer"),
         (HEADER + "M1,Camille,,offre,L1,Ti\x00tre,,\n", "Line 2 holds a NUL character"),
         ("\ufeffmember_ref;member_name\nM1;Camille\n", "Missing columns"),
         ("", "Missing columns"),
@@ -137,3 +137,52 @@ def test_a_file_too_big_to_read_is_refused_before_reading(tmp_path, network, mon
     with pytest.raises(CommandError, match="larger than"):
         run_import(tmp_path, network, GOOD + _rows(100))
     assert not Listing.objects.filter(network=network).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (HEADER + 'M1,Camille,,offre,L1,Titre,"desc,\nM2,Alex,,offre,L2,T,,\n', "Line 2 opens"),
+        (HEADER + 'M1,Camille,,offre,L1,"Titre"bis,,\n', "Line 2: a value between"),
+        (HEADER + "M1,Camille,,offre,L1,Titre\n", "Line 2 has fewer values"),
+        (HEADER + "M1,Camille,,offre,L1,T,,,surplus\n", "Line 2 has more values"),
+        (HEADER + f"M1,Camille,,offre,{'r' * 101},Titre,,\n", "line 2: ref:"),
+        (HEADER + f"{'m' * 101},Camille,,offre,L1,Titre,,\n", "line 2: member_ref:"),
+        (HEADER + f"M1,Camille,{'a' * 140}@example.org,offre,L1,T,,\n", "longer than 150"),
+        (HEADER + "M1,Camille,,offre,#12,T,,\nM1,Camille,,offre,test#12,T,,\n", "on line 2"),
+    ],
+    ids=[
+        "quote-never-closed",
+        "text-after-quotes",
+        "fewer-values",
+        "more-values",
+        "long-ref",
+        "long-member-ref",
+        "long-email",
+        "same-listing-twice",
+    ],
+)
+def test_malformed_rows_are_named_and_import_nothing(tmp_path, network, capsys, content, message):
+    network.slug = "test"
+    network.save()
+    with pytest.raises(SystemExit):
+        run_import(tmp_path, network, content)
+    err = capsys.readouterr().err
+    assert message in err and "nothing was imported" in err
+    assert not Listing.objects.filter(network=network).exists()
+
+
+def test_lines_are_counted_as_a_spreadsheet_shows_them(tmp_path, network, capsys):
+    content = HEADER + (
+        'M1,Camille,,offre,L1,Titre,"Sur\nplusieurs\nlignes",\nM1,Camille,,offre,L1,Titre,,\n'
+    )
+    with pytest.raises(SystemExit):
+        run_import(tmp_path, network, content)
+    assert "line 3: ref “L1” already on line 2" in capsys.readouterr().err
+
+
+def test_old_mac_line_endings_and_capitalised_headers_are_read(tmp_path, network, capsys):
+    content = HEADER.upper().replace("\n", "\r") + "M1,Camille,,Offre,L1,Titre,,\r"
+    run_import(tmp_path, network, content)
+    assert "1 created" in capsys.readouterr().out
+    assert Listing.objects.get(network=network).title == "Titre"
