@@ -22,6 +22,7 @@ from rest_framework import status
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -93,6 +94,17 @@ EXPORT_RESPONSE = OpenApiResponse(
 # --- bases ---------------------------------------------------------------------------
 
 
+class NestingSafeJSONParser(JSONParser):
+    """DRF's JSON parser, refusing JSON nested too deeply for Python's parser as malformed
+    (400) rather than letting the RecursionError become a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError(_("JSON parse error: nested too deeply.")) from exc
+
+
 class BaseView(GenericAPIView):
     """JSON in, JSON out; helpers to validate input and render output.
 
@@ -100,7 +112,7 @@ class BaseView(GenericAPIView):
     ``ListModelMixin`` and a ``get_queryset`` built on a selector.
     """
 
-    parser_classes = [JSONParser]
+    parser_classes = [NestingSafeJSONParser]
     # JSON only: the schema UI at /api/schema/ui/ is the way to explore the API by hand.
     renderer_classes = [JSONRenderer]
     throttle_classes = [ApiAnonymousRate, ApiMemberRate]

@@ -30,6 +30,16 @@ def test_malformed_json(network, member):
     assert_error(response, 400, "parse_error")
 
 
+def test_json_nested_too_deeply(network, member):
+    body = '{"title": ' + "[" * 5000 + "]" * 5000 + "}"
+    for client, path in (
+        (client_for(member), net(network, "listings/")),
+        (APIClient(), f"{V1}/auth/token/"),
+    ):
+        response = client.post(path, data=body, content_type="application/json")
+        assert_error(response, 400, "parse_error")
+
+
 def test_body_not_an_object(network, member):
     response = client_for(member).post(net(network, "listings/"), [1, 2], format="json")
     assert_error(response, 400, "invalid", "non_field_errors")
