@@ -19,10 +19,19 @@ DEFAULTS: dict[str, Any] = {
     "KEY_GRACE_DAYS": 7,
     # Allowed clock difference for signed requests, in seconds.
     "CLOCK_SKEW_SECONDS": 300,
-    # Largest request body the inbox reads.
+    # Largest request body the inbox reads, and largest activity a pulled log page may hold.
     "MAX_BODY_BYTES": 256 * 1024,
-    # Seconds before an outgoing request gives up.
+    # Largest answer read from a peer (network document, log page, inbox reply): a longer
+    # one is abandoned as an error, so a peer cannot fill our workers' memory.
+    "MAX_RESPONSE_BYTES": 4 * 1024 * 1024,
+    # Seconds before an outgoing request gives up: connecting, and reading the whole answer.
     "HTTP_TIMEOUT_SECONDS": 10,
+    # Development and tests only: peers' addresses may be plain http://, and outgoing
+    # requests may go to loopback, private, link-local or reserved addresses. Otherwise
+    # (False) peers must be on https:// at public addresses, so that no peer can make our
+    # workers send requests into our own network. None (the default): allowed only with
+    # the in-process test transport (rers_federation.testing), which never leaves the process.
+    "ALLOW_LOCAL_PEERS": None,
     # Deliveries: first retry after RETRY_BASE_SECONDS, doubling up to RETRY_MAX_SECONDS
     # (with jitter); given up RETRY_WINDOW_HOURS after the activity was published.
     "RETRY_BASE_SECONDS": 60,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from rers_core.models import Network
 from rers_federation import keys
+from rers_federation.addresses import AddressRefused, is_under, origin
 from rers_federation.signing import public_key_from_text
 
 CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -76,7 +77,21 @@ def verify_document(document: Any) -> dict[str, Any]:
         public.verify(_unb64(str(proof.get("signature", ""))), canonical(unsigned))
     except (ValueError, InvalidSignature) as exc:
         raise DocumentInvalid("The network document's signature does not verify.") from exc
-    for field in ("id", "inbox"):
-        if not str(document[field]).startswith(("https://", "http://")):
-            raise DocumentInvalid(f"The document's {field} is not an address.")
+    _check_addresses(document)
     return document
+
+
+def _check_addresses(document: dict[str, Any]) -> None:
+    """A network speaks only for addresses it serves: its inbox and outbox share the origin
+    of its id (so no document sends our workers elsewhere) and its key ids lie under it
+    (so no document claims another network's key id)."""
+    try:
+        home = origin(document["id"])
+        for field in ("inbox", "outbox"):
+            if (field == "inbox" or document.get(field)) and origin(document[field]) != home:
+                raise DocumentInvalid(f"The document's {field} is not on the site of its id.")
+    except AddressRefused as exc:
+        raise DocumentInvalid(f"The document's addresses are refused: {exc}") from exc
+    for key in document["publicKeys"]:
+        if not isinstance(key, dict) or not is_under(key.get("id"), document["id"]):
+            raise DocumentInvalid("The document lists a key whose id is not under its own id.")

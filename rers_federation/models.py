@@ -106,7 +106,8 @@ class Peer(Stateful, models.Model):
 
 
 class InboxActivity(models.Model):
-    """An activity received from a peer; the unique id makes a repeat harmless."""
+    """An activity received from a peer; the id, unique per peer, makes a repeat harmless
+    (and an id is under its sender's address, so no peer can spend another's)."""
 
     network = models.ForeignKey(
         Network,
@@ -128,7 +129,7 @@ class InboxActivity(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["network", "activity_id"], name="activity_received_once"
+                fields=["network", "peer", "activity_id"], name="activity_received_once_per_peer"
             ),
         ]
 

@@ -3,15 +3,19 @@
 The inbox refuses, before doing anything else, oversized bodies, malformed activities,
 unknown keys, bad digests, stale or future signatures, bad signatures and peers that are
 not active — each with a precise 4xx — and never fetches a key while serving a request.
+Only the keys of peers we trust are looked up; a Follow is checked with the keys we hold
+for its network when we know it, else with those of the document it carries.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,16 +25,16 @@ from rers_federation import keys
 from rers_federation.conf import federation_settings
 from rers_federation.documents import DocumentInvalid, network_document, verify_document
 from rers_federation.models import Peer
-from rers_federation.selectors import outbox_log
+from rers_federation.selectors import LOG_PAGE_BYTES, LOG_PAGE_SIZE, outbox_log, peers_to_verify
 from rers_federation.services import inbox as inbox_service
 from rers_federation.services import peering
-from rers_federation.signing import SignatureRejected, public_key_from_text, verify
+from rers_federation.signing import SignatureRejected, UnknownKey, verify
 from rers_federation.transport import read_json
 
 ACTIVITY_JSON = "application/activity+json"
-LOG_PAGE_SIZE = 200
+# A log cursor: digits only (str.isdigit() also takes "²"), small enough for a bigint.
+CURSOR = re.compile(r"[0-9]{1,18}")
 logger = logging.getLogger(__name__)
-HANDLED_TYPES = {"Follow", "Accept", "Reject", "Undo"} | inbox_service.OBJECT_TYPES
 
 
 def _error(status: int, reason: str, detail: str) -> JsonResponse:
@@ -84,31 +88,15 @@ def document(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _peer_keys(network: Network) -> dict[str, tuple[Peer, Any]]:
-    """Key id → (peer, public key) for every peer we know keys of, expired keys excluded."""
-    now = timezone.now().isoformat()
-    found = {}
-    for peer in Peer.objects.filter(network=network).exclude(status=Peer.Status.ENDED):
-        for key in peer.keys:
-            if key.get("expires") and key["expires"] < now:
-                continue
-            try:
-                found[key["id"]] = (peer, public_key_from_text(key["publicKey"]))
-            except (KeyError, TypeError, ValueError):
-                continue
+    """Key id → (peer, public key) for the peers whose signatures we check (active,
+    suspended, asked by us), expired keys excluded. Requests waiting for our answer,
+    rejected and ended peerings lend no key; should older rows list a key id twice, the
+    active peer keeps it."""
+    found: dict[str, tuple[Peer, Any]] = {}
+    for peer in peers_to_verify(network):
+        for key_id, public in peering.usable_keys(peer.keys).items():
+            found.setdefault(key_id, (peer, public))
     return found
-
-
-def _malformed(activity: Any) -> str | None:
-    if not isinstance(activity, dict):
-        return "The activity must be a JSON object."
-    for field in ("id", "type", "actor"):
-        if not isinstance(activity.get(field), str) or not activity[field]:
-            return f"The activity lacks “{field}”."
-    if not activity["id"].startswith(("https://", "http://")) or len(activity["id"]) > 500:
-        return "The activity id must be an address."
-    if activity["type"] not in HANDLED_TYPES:
-        return f"Activities of type {activity['type']} are not accepted here."
-    return None
 
 
 @csrf_exempt
@@ -133,28 +121,26 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         activity = read_json(body)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "malformed", "The body is not JSON.")
-    problem = _malformed(activity)
+    problem = inbox_service.malformed(activity)
     if problem:
         return _error(400, "malformed", problem)
 
     known = _peer_keys(network)
-    follower_document = None
+    follower_document = follower = None
     if activity["type"] == "Follow":
         try:
             follower_document = verify_document(activity.get("actorDocument"))
+            if follower_document["id"] != activity["actor"]:
+                return _error(400, "malformed", "The actor is not the document's network.")
+            follower, follow_keys = peering.follow_signing_keys(
+                network=network, document=follower_document
+            )
         except DocumentInvalid as exc:
             return _error(400, "malformed", str(exc))
-        if follower_document["id"] != activity["actor"]:
-            return _error(400, "malformed", "The actor is not the document's network.")
-
-    def resolve(key_id: str):
-        if key_id in known:
-            return known[key_id][1]
-        if follower_document is not None:
-            for key in follower_document["publicKeys"]:
-                if isinstance(key, dict) and key.get("id") == key_id:
-                    return public_key_from_text(str(key.get("publicKey", "")))
-        return None
+        # Only these: not another peer's key, even a trusted one.
+        signing_keys = follow_keys
+    else:
+        signing_keys = {key_id: public for key_id, (_peer, public) in known.items()}
 
     try:
         verified = verify(
@@ -162,16 +148,28 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             url=request.build_absolute_uri(),
             headers=request.headers,
             body=body,
-            resolve_key=resolve,
+            resolve_key=signing_keys.get,
             skew_seconds=federation_settings.CLOCK_SKEW_SECONDS,
         )
+    except UnknownKey as exc:
+        if follower is not None:
+            return _not_the_peer()
+        return _error(exc.status, exc.reason, str(exc))
     except SignatureRejected as exc:
         return _error(exc.status, exc.reason, str(exc))
 
     if activity["type"] == "Follow":
-        peer = peering.receive_follow(
-            network=network, document=follower_document, activity=activity
-        )
+        try:
+            peer = peering.receive_follow(
+                network=network,
+                document=follower_document,
+                activity=activity,
+                key_id=verified.key_id,
+            )
+        except peering.FollowRefused:
+            return _not_the_peer()
+        except DocumentInvalid as exc:
+            return _error(400, "malformed", str(exc))
     else:
         peer = known[verified.key_id][0] if verified.key_id in known else None
         if peer is None or peer.document_url != activity["actor"]:
@@ -196,6 +194,16 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     if not applied:
         return JsonResponse({"status": "duplicate"}, status=200)
     return JsonResponse({"status": "accepted"}, status=202)
+
+
+def _not_the_peer() -> JsonResponse:
+    return _error(
+        403,
+        "not_the_peer",
+        "This network is already known here: its requests must be signed with a key it "
+        "already uses with us. If its keys changed, its coordinator can ask ours to send "
+        "a peering request instead.",
+    )
 
 
 def _signed_peer(request: HttpRequest, network: Network) -> Peer | JsonResponse:
@@ -232,9 +240,18 @@ def outbox(request: HttpRequest, slug: str) -> HttpResponse:
     if isinstance(peer, JsonResponse):
         return peer
     after = request.GET.get("after") or "0"
-    if not after.isdigit():
+    if not CURSOR.fullmatch(after):
         return _error(400, "malformed", "“after” must be a cursor from this log.")
     page = outbox_log(network, peer, after=int(after), limit=LOG_PAGE_SIZE)
+    full = len(page) == LOG_PAGE_SIZE
+    # Pages stay well under what readers accept (MAX_RESPONSE_BYTES): a page cut short
+    # says so with "next", like a full one.
+    size = 0
+    for count, (_cursor, payload) in enumerate(page):
+        size += len(json.dumps(payload, cls=DjangoJSONEncoder))
+        if count and size > LOG_PAGE_BYTES:
+            page, full = page[:count], True
+            break
     url = f"{keys.network_url(network)}outbox/"
     last = page[-1][0] if page else int(after)
     return JsonResponse(
@@ -245,7 +262,7 @@ def outbox(request: HttpRequest, slug: str) -> HttpResponse:
             "partOf": url,
             "orderedItems": [payload for _cursor, payload in page],
             "cursor": str(last),
-            "next": f"{url}?after={last}" if len(page) == LOG_PAGE_SIZE else None,
+            "next": f"{url}?after={last}" if full else None,
         },
         content_type=ACTIVITY_JSON,
     )

@@ -180,9 +180,16 @@ def _act(request: HttpRequest, peer: Peer, service: Callable[..., Peer], done: s
 @require_POST
 @portal_view
 def peer_accept(request: HttpRequest, slug: str, peer_id: int) -> HttpResponse:
-    """Accept a request, once the fingerprints read over the phone match."""
+    """Accept a request, once the fingerprints read over the phone match. The form carries
+    the fingerprint the page showed: a request whose key changed since is not accepted."""
     peer = _peer(request, slug, peer_id)
-    return _act(request, peer, peering.peer_accept, _("%(name)s is now a neighbouring network."))
+    shown = request.POST.get("fingerprint", "")
+    return _act(
+        request,
+        peer,
+        lambda **kwargs: peering.peer_accept(**kwargs, fingerprint=shown),
+        _("%(name)s is now a neighbouring network."),
+    )
 
 
 @login_required

@@ -175,6 +175,9 @@ class Instance:
                 "PYTHONUNBUFFERED": "1",
                 "DEMO_BIND": self.bind,
                 "DEMO_NAME": self.slug,
+                # The three instances federate over http:// on this machine or its network,
+                # which production refuses.
+                "FEDERATION_ALLOW_LOCAL_PEERS": "true",
                 **TIMINGS,
             }
         )

@@ -20,7 +20,7 @@ from rers_federation.conf import federation_settings
 from rers_federation.keys import current_key, private_key
 from rers_federation.models import Delivery, NetworkKey, OutboxActivity, Peer
 from rers_federation.signing import sign
-from rers_federation.transport import TransportError, transport
+from rers_federation.transport import TransportError, describe_answer, transport
 
 RETRYABLE = {408, 429}
 # What may still be sent to a peer that is not active (None: everything).
@@ -125,9 +125,11 @@ def attempt(*, delivery_id: int, now: datetime | None = None) -> str | None:
     headers["Content-Type"] = "application/activity+json"
     try:
         reply = transport().request("POST", peer.inbox_url, body=body, headers=headers)
+        # Coordinators see the status and our own error code, never the answer's body:
+        # whatever answered chose it.
         status, error = (
             reply.status,
-            "" if reply.status < 400 else reply.body[:300].decode(errors="replace"),
+            "" if reply.status < 400 else describe_answer(reply.status, reply.body),
         )
     except TransportError as exc:
         status, error = None, str(exc)[:500]

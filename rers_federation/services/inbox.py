@@ -9,12 +9,32 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from rers_core.models import Network
+from rers_federation.addresses import is_under
 from rers_federation.documents import DocumentInvalid
 from rers_federation.models import InboxActivity, Peer
 from rers_federation.services import calendar, catalogue, connections, objects, peering
 
 # Types an active peer may send; the peering handshake is handled before this.
 OBJECT_TYPES = {"Create", "Update", "Delete", "Join", "Leave"}
+HANDLED_TYPES = {"Follow", "Accept", "Reject", "Undo"} | OBJECT_TYPES
+
+
+def malformed(activity: Any) -> str | None:
+    """Why an activity, pushed or pulled, cannot be taken at all; None when it can. Its id
+    must lie under its actor's address: a network names only its own activities, so none
+    can take the id of another's and have the real one ignored as a repeat."""
+    if not isinstance(activity, dict):
+        return "The activity must be a JSON object."
+    for field in ("id", "type", "actor"):
+        if not isinstance(activity.get(field), str) or not activity[field]:
+            return f"The activity lacks “{field}”."
+    if not activity["id"].startswith(("https://", "http://")) or len(activity["id"]) > 500:
+        return "The activity id must be an address."
+    if not is_under(activity["id"], activity["actor"]):
+        return "The activity id must lie under its actor's address."
+    if activity["type"] not in HANDLED_TYPES:
+        return f"Activities of type {activity['type']} are not accepted here."
+    return None
 
 
 class ActivityRefused(Exception):
@@ -61,8 +81,14 @@ def _apply(network: Network, peer: Peer, activity: dict[str, Any]) -> None:
 
 
 def receive(*, network: Network, peer: Peer, activity: dict[str, Any]) -> bool:
-    """Record and apply one activity from ``peer``; False when it was already received.
-    Raises :class:`ActivityRefused` for an activity that can never be applied."""
+    """Record and apply one activity from ``peer``; False when it was already received
+    from that peer. Raises :class:`ActivityRefused` for an activity that can never be
+    applied, or that is not ``peer``'s own."""
+    problem = malformed(activity)
+    if problem is None and activity["actor"] != peer.document_url:
+        problem = "The activity's actor is not the sending network."
+    if problem:
+        raise ActivityRefused(400, "malformed", problem)
     try:
         with transaction.atomic():
             try:

@@ -1,25 +1,40 @@
 """Peering: an allow-list of neighbouring networks, opened by a request that the other
-side's coordinator accepts after checking the key fingerprint out of band."""
+side's coordinator accepts after checking the key fingerprint out of band.
+
+A Follow is signed by a key of the document it carries, which anybody can make up for any
+address: it is trusted to open a request only for a network we do not know yet. For a
+network we know, the Follow must be signed with a key we already hold for it, so nobody
+can take over a peering we asked for, nor swap the keys of a request waiting for our
+coordinator; and accepting checks the fingerprint our coordinator compared.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rers_core.errors import DomainError, ValidationFailed
 from rers_core.models import Network
 from rers_core.services._common import require_coordinator
 from rers_federation import keys
+from rers_federation.addresses import AddressRefused, origin
 from rers_federation.documents import DocumentInvalid, network_document, verify_document
 from rers_federation.models import Peer
+from rers_federation.selectors import peer_for_address, peer_key_ids
 from rers_federation.services.objects import peer_forget, relabel_copies
 from rers_federation.signing import fingerprint, public_key_from_text
 from rers_federation.transport import TransportError, read_json, transport
 
 ACTIVITY_CONTEXT = "https://www.w3.org/ns/activitystreams"
+
+
+class FollowRefused(Exception):
+    """A peering request for a network we know, not signed with a key we hold for it."""
 
 
 def activity_id(network: Network) -> str:
@@ -33,9 +48,19 @@ def document_fingerprint(document: dict[str, Any]) -> str:
 
 
 def fetch_document(url: str) -> dict[str, Any]:
-    """Fetch and check a neighbour's network document (outside any inbox request)."""
-    if not url.startswith(("https://", "http://")):
-        raise ValidationFailed(_("Enter the address of the neighbouring network."), field="url")
+    """Fetch and check a neighbour's network document (outside any inbox request); it must
+    be on the site of the address typed."""
+    try:
+        typed = origin(url)
+    except AddressRefused as exc:
+        if url.startswith("http://"):
+            raise ValidationFailed(
+                _("Neighbouring networks are reached over https://: check the address."),
+                field="url",
+            ) from exc
+        raise ValidationFailed(
+            _("Enter the address of the neighbouring network."), field="url"
+        ) from exc
     try:
         reply = transport().request("GET", url, headers={"Accept": "application/activity+json"})
     except TransportError as exc:
@@ -43,12 +68,57 @@ def fetch_document(url: str) -> dict[str, Any]:
     if reply.status != 200:
         raise DomainError(_("The neighbouring network answered %d.") % reply.status)
     try:
-        return verify_document(read_json(reply.body))
+        document = verify_document(read_json(reply.body))
+        if origin(document["id"]) != typed:
+            raise DocumentInvalid("The document's id is not on the site it was fetched from.")
     except (ValueError, DocumentInvalid) as exc:
         raise DomainError(_("This address does not give a valid network document.")) from exc
+    return document
+
+
+def usable_keys(entries: Any) -> dict[str, Ed25519PublicKey]:
+    """Key id → public key of a peer's (or a document's) key list, expired and unreadable
+    keys left out."""
+    now = timezone.now().isoformat()
+    found: dict[str, Ed25519PublicKey] = {}
+    for key in entries if isinstance(entries, list) else []:
+        if not isinstance(key, dict) or not isinstance(key.get("id"), str):
+            continue
+        if key.get("expires") and str(key["expires"]) < now:
+            continue
+        try:
+            found[key["id"]] = public_key_from_text(key.get("publicKey"))
+        except (TypeError, ValueError):
+            continue
+    return found
+
+
+def _check_keys_unclaimed(network: Network, document: dict[str, Any]) -> None:
+    """Refuse a document listing a key id we already hold for another network: a key id
+    names one key of one network, and signatures are checked by key id."""
+    listed = {k.get("id") for k in document["publicKeys"] if isinstance(k, dict)}
+    if listed & peer_key_ids(network, excluding=document["id"]):
+        raise DocumentInvalid("A key id of this document belongs to another network known here.")
+
+
+def follow_signing_keys(
+    *, network: Network, document: dict[str, Any]
+) -> tuple[Peer | None, dict[str, Ed25519PublicKey]]:
+    """The peer we know at the document's address, if any, and the keys a Follow carrying
+    ``document`` may be signed with: those we already hold for that network when we know
+    it (its own document cannot vouch for new ones), else the document's."""
+    if document["id"] == keys.network_url(network):
+        raise DocumentInvalid("This is the address of this very network.")
+    peer = peer_for_address(network, document["id"])
+    if peer is not None:
+        return peer, usable_keys(peer.keys)
+    _check_keys_unclaimed(network, document)
+    return None, usable_keys(document["publicKeys"])
 
 
 def _fill(peer: Peer, document: dict[str, Any]) -> None:
+    """Take the name, addresses and keys of a document we trust to speak for ``peer``."""
+    _check_keys_unclaimed(peer.network, document)
     peer.document_url = document["id"]
     peer.name = str(document["name"])[:200]
     peer.city = str(document.get("city") or "")[:120]
@@ -92,7 +162,10 @@ def peer_request(*, network: Network, url: str, acting) -> Peer:
     peer = peer or Peer(network=network, status=Peer.Status.REQUESTED)
     if peer.pk and peer.status != Peer.Status.REQUESTED:
         peer.transition(Peer.Status.REQUESTED)
-    _fill(peer, document)
+    try:
+        _fill(peer, document)
+    except DocumentInvalid as exc:
+        raise DomainError(_("This address does not give a valid network document.")) from exc
     peer.follow_id = activity_id(network)
     peer.save()
     _send(
@@ -110,18 +183,29 @@ def peer_request(*, network: Network, url: str, acting) -> Peer:
 
 
 @transaction.atomic
-def receive_follow(*, network: Network, document: dict[str, Any], activity: dict[str, Any]) -> Peer:
-    """A neighbour asks to peer (its document and signature already verified)."""
+def receive_follow(
+    *, network: Network, document: dict[str, Any], activity: dict[str, Any], key_id: str
+) -> Peer:
+    """A neighbour asks to peer, in a Follow whose document verified and whose signature
+    by ``key_id`` verified with a key of :func:`follow_signing_keys`. A network we know
+    must have signed with a key we hold for it (:class:`FollowRefused` otherwise); an
+    unknown one becomes a request our coordinator accepts after comparing fingerprints."""
+    if document["id"] == keys.network_url(network):
+        raise DocumentInvalid("This is the address of this very network.")
     peer = (
         Peer.objects.select_for_update()
         .filter(network=network, document_url=document["id"])
         .order_by()
         .first()
     )
+    if peer is not None and key_id not in usable_keys(peer.keys):
+        # Checked again here: the row may have appeared since the signature was checked.
+        raise FollowRefused("This network is known here: sign with a key it uses with us.")
     if peer is not None and peer.status in (Peer.Status.ACTIVE, Peer.Status.SUSPENDED):
         return peer
     if peer is not None and peer.status == Peer.Status.REQUESTED:
-        # Both asked at once: their request answers ours.
+        # Both asked at once: their request, signed with a key of the document we fetched
+        # from their site, answers ours.
         _fill(peer, document)
         peer.transition(Peer.Status.ACTIVE)
         peer.save()
@@ -149,13 +233,35 @@ def _answer(peer: Peer, kind: str, follow_id: str) -> None:
     )
 
 
+def _same_fingerprint(shown: str, current: str) -> bool:
+    return " ".join(shown.split()).upper() == " ".join(current.split()).upper()
+
+
 @transaction.atomic
-def peer_accept(*, peer: Peer, acting) -> Peer:
-    """Our coordinator accepts a neighbour's request, having compared the fingerprint."""
+def peer_accept(*, peer: Peer, acting, fingerprint: str) -> Peer:
+    """Our coordinator accepts a neighbour's request, having compared ``fingerprint`` (the
+    one their page showed) with the neighbour's coordinator: refused if the request's key
+    changed since."""
     require_coordinator(acting, peer.network)
     peer = Peer.objects.select_for_update().get(pk=peer.pk)
     if peer.status != Peer.Status.PENDING:
         raise DomainError(_("There is no request from this network to answer."))
+    if not _same_fingerprint(fingerprint, peer.fingerprint):
+        raise DomainError(
+            _(
+                "The key of this network changed since the page was shown: compare the new "
+                "fingerprint with their coordinator before accepting."
+            )
+        )
+    try:
+        _check_keys_unclaimed(peer.network, {"id": peer.document_url, "publicKeys": peer.keys})
+    except DocumentInvalid as exc:
+        raise DomainError(
+            _(
+                "A key of this network is already used by another neighbouring network: "
+                "this request cannot be accepted."
+            )
+        ) from exc
     peer.transition(Peer.Status.ACTIVE)
     peer.save()
     _answer(peer, "Accept", peer.follow_id)

@@ -218,6 +218,8 @@ class Instance:
                 "ALLOWED_HOSTS": HOST,
                 # Outgoing requests to the other instances trust our authority.
                 "REQUESTS_CA_BUNDLE": str(certificates.authority),
+                # The instances are peers at 127.0.0.1, which production refuses to reach.
+                "FEDERATION_ALLOW_LOCAL_PEERS": "true",
                 "DATABASE_URL": f"{postgres}/{self.database}",
                 "CELERY_BROKER_URL": self.broker,
                 "SITE_URL": self.url,

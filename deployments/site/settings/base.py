@@ -265,6 +265,9 @@ RERS_FEDERATION: dict = {
     "INBOX_RATE_PER_PEER": env.str("FEDERATION_INBOX_RATE_PER_PEER", default="1200/minute"),
     "INBOX_RATE_PER_ADDRESS": env.str("FEDERATION_INBOX_RATE_PER_ADDRESS", default="3000/minute"),
     "PUBLIC_RATE_PER_ADDRESS": env.str("FEDERATION_PUBLIC_RATE_PER_ADDRESS", default="600/minute"),
+    # Development only (the demo, the end-to-end tests: every instance on 127.0.0.1): peers
+    # on http:// and at loopback or private addresses. Never in production (SSRF).
+    "ALLOW_LOCAL_PEERS": env.bool("FEDERATION_ALLOW_LOCAL_PEERS", default=None),
 }
 
 LOGGING = {
