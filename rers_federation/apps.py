@@ -29,3 +29,9 @@ class RersFederationConfig(AppConfig):
         listing_changed.connect(on_listing_changed, dispatch_uid="rers_federation.listing")
         connection_changed.connect(on_connection_changed, dispatch_uid="rers_federation.connection")
         network_changed.connect(on_network_changed, dispatch_uid="rers_federation.network")
+
+        # Core hides what it would share with neighbours when a network has none.
+        from rers_core.selectors.networks import register_neighbours_check
+        from rers_federation.selectors import has_active_peer
+
+        register_neighbours_check("rers_federation", has_active_peer)

@@ -16,11 +16,22 @@ from rers_federation.signing import fingerprint, public_key_from_text
 
 # Not delivered yet: "being sent" is only a worker's claim on a waiting delivery.
 UNDELIVERED = (Delivery.Status.PENDING, Delivery.Status.SENDING)
+# A page of the log peers pull holds at most this many activities, and is cut short after
+# this many bytes of them (readers refuse larger pages, and answers over their
+# MAX_RESPONSE_BYTES, 4 MiB by default).
+LOG_PAGE_SIZE = 200
+LOG_PAGE_BYTES = 1024 * 1024
 
 
 def peer_list(network: Network) -> QuerySet[Peer]:
     """Every neighbouring network known to ``network``, whatever its status, by name."""
     return Peer.objects.filter(network=network).order_by("name", "pk")
+
+
+def has_active_peer(network: Network) -> bool:
+    """Whether ``network`` federates with at least one neighbouring network right now (an
+    active peering): core asks it through ``network_has_neighbours``."""
+    return Peer.objects.filter(network=network, status=Peer.Status.ACTIVE).exists()
 
 
 def peer_get(network: Network, peer_id: int) -> Peer:
@@ -34,6 +45,37 @@ def peer_get(network: Network, peer_id: int) -> Peer:
 def peer_for_address(network: Network, document_url: str) -> Peer | None:
     """The peer of ``network`` whose network document is at ``document_url``, if any."""
     return Peer.objects.filter(network=network, document_url=document_url).first()
+
+
+# The peers whose keys the inbox and the log trust (for some activities at least).
+TRUSTED = (Peer.Status.ACTIVE, Peer.Status.SUSPENDED, Peer.Status.REQUESTED)
+
+
+def peer_key_ids(network: Network, *, excluding: str) -> set[str]:
+    """The key ids of the peers ``network`` trusts (:data:`TRUSTED`), but the one at
+    ``excluding``. A request waiting for our answer claims none: its keys are checked
+    against these when it is accepted, so that nobody blocks a network by asking first."""
+    rows = (
+        Peer.objects.filter(network=network, status__in=TRUSTED)
+        .exclude(document_url=excluding)
+        .values_list("keys", flat=True)
+    )
+    return {
+        key["id"]
+        for entries in rows
+        if isinstance(entries, list)
+        for key in entries
+        if isinstance(key, dict) and isinstance(key.get("id"), str)
+    }
+
+
+def peers_to_verify(network: Network) -> list[Peer]:
+    """The peers of ``network`` whose signatures the inbox and the log check: active ones,
+    suspended ones (to refuse them clearly) and those we asked to peer (for their answer),
+    active first so that they win should a key id be listed twice in older rows."""
+    order = {status: rank for rank, status in enumerate(TRUSTED)}
+    peers = Peer.objects.filter(network=network, status__in=TRUSTED).order_by("pk")
+    return sorted(peers, key=lambda peer: order[peer.status])
 
 
 @dataclass(frozen=True)

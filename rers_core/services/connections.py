@@ -428,18 +428,19 @@ def remote_connection_update(
 ) -> Connection:
     """Apply what the other network says of its side: its person's answer, a cancellation
     or expiry, the name and presentation they share, their contact details once both
-    accepted, how to reach its facilitators. Changes that follow here (both accepted, relay
-    asked) are announced back."""
+    accepted, how to reach its facilitators. Each Update carries the whole side, so a
+    missing ``person`` or ``contact`` erases what we held (the person withdrew that
+    consent). Changes that follow here (both accepted, relay asked) are announced back."""
     connection = Connection.objects.select_for_update().get(pk=connection.pk)
     remote, now, changed = connection.remote_side, timezone.now(), False
     if network_email and network_email != connection.remote_network_email:
         connection.remote_network_email, changed = network_email, True
-    if person is not None:
-        name = str(person.get("name") or "")[:150]
-        presentation = str(person.get("presentation") or "")
-        if (name, presentation) != (connection.remote_name, connection.remote_presentation):
-            connection.remote_name, connection.remote_presentation = name, presentation
-            changed = True
+    person = person or {}
+    name = str(person.get("name") or "")[:150]
+    presentation = str(person.get("presentation") or "")
+    if (name, presentation) != (connection.remote_name, connection.remote_presentation):
+        connection.remote_name, connection.remote_presentation = name, presentation
+        changed = True
     if (
         connection.status == Connection.Status.PROPOSED
         and answer in (Connection.Answer.ACCEPTED, Connection.Answer.DECLINED)
@@ -449,7 +450,9 @@ def remote_connection_update(
         setattr(connection, f"{remote}_answered_at", now)
         _settle(connection, _other(remote), now)
         changed = True
-    if contact is not None and connection.status in Connection.CONTACT_OPEN:
+    if contact is None and connection.remote_contact:
+        connection.remote_contact, changed = {}, True
+    elif contact is not None and connection.status in Connection.CONTACT_OPEN:
         cleaned = {key: str(contact[key])[:300] for key in CONTACT_KEYS if contact.get(key)}
         cleaned["throughFacilitator"] = bool(contact.get("throughFacilitator")) or not any(
             cleaned.get(key) for key in CONTACT_KEYS

@@ -41,7 +41,7 @@ from rers_core.services._common import (
 )
 from rers_core.services.audit import audit_record, audit_unlink_member
 from rers_core.services.connections import announce
-from rers_core.signals import listing_changed
+from rers_core.signals import listing_changed, registration_changed
 
 User = get_user_model()
 
@@ -203,6 +203,9 @@ def member_update_profile(*, member: Member, acting, **fields: str) -> Member:
             member=member,
             detail="member_update_profile",
         )
+        # The other network of a connection holds the name, presentation and contact
+        # details as they were: it hears the new ones (as far as the consents allow).
+        _announce_connections_across_networks(member)
     return member
 
 
@@ -249,8 +252,22 @@ def consent_grant(
     """Record the member's consent to be contacted through ``channel`` by ``audience``.
 
     Granting an identical active consent again changes nothing; a different scope
-    revokes the old consent and records the new one, keeping the history.
+    revokes the old consent and records the new one, keeping the history. A consent for
+    neighbouring networks changes what they may know of the member: the other network of
+    each of their connections across networks is told.
     """
+    consent, changed = _grant(
+        member=member, channel=channel, audience=audience, scope=scope, acting=acting
+    )
+    if changed:
+        _consents_changed(member, {audience})
+    return consent
+
+
+def _grant(
+    *, member: Member, channel: str, audience: str, scope: str, acting
+) -> tuple[ContactConsent, bool]:
+    """:func:`consent_grant` without telling other networks; True when something changed."""
     require_can_act_for(acting, member)
     _require_active(member)
     if channel not in ContactConsent.Channel.values:
@@ -265,7 +282,7 @@ def consent_grant(
     )
     if active is not None:
         if active.scope == scope:
-            return active
+            return active, False
         _revoke(active, acting)
     consent = ContactConsent(
         member=member, channel=channel, audience=audience, scope=scope, granted_by=_actor(acting)
@@ -275,24 +292,38 @@ def consent_grant(
     audit_record(
         acting=acting, action=AuditEntry.Action.ACTED_FOR, member=member, detail="consent_grant"
     )
-    return consent
+    return consent, True
 
 
 @transaction.atomic
 def consent_revoke(*, consent: ContactConsent, acting) -> ContactConsent:
-    """Withdraw one consent; revoking an already revoked consent changes nothing."""
+    """Withdraw one consent; revoking an already revoked consent changes nothing.
+
+    Revoking a consent for neighbouring networks is honoured there too: the other network
+    of each of the member's connections across networks is told what it may still know
+    (and erases the rest)."""
+    member = consent.member
+    consent, changed = _withdraw(consent=consent, acting=acting)
+    if changed:
+        _consents_changed(member, {consent.audience})
+    return consent
+
+
+def _withdraw(*, consent: ContactConsent, acting) -> tuple[ContactConsent, bool]:
+    """:func:`consent_revoke` without telling other networks; True when it was active."""
     member = consent.member
     require_can_act_for(acting, member)
     consent = ContactConsent.objects.select_for_update().get(pk=consent.pk)
-    if consent.revoked_at is None:
-        _revoke(consent, acting)
-        audit_record(
-            acting=acting,
-            action=AuditEntry.Action.ACTED_FOR,
-            member=member,
-            detail="consent_revoke",
-        )
-    return consent
+    if consent.revoked_at is not None:
+        return consent, False
+    _revoke(consent, acting)
+    audit_record(
+        acting=acting,
+        action=AuditEntry.Action.ACTED_FOR,
+        member=member,
+        detail="consent_revoke",
+    )
+    return consent, True
 
 
 def _revoke(consent: ContactConsent, acting) -> None:
@@ -307,17 +338,46 @@ def consent_set(
 ) -> list[ContactConsent]:
     """Make the member's active consents exactly ``choices`` (pairs of channel, audience).
 
-    Used by forms that show every channel and audience as a checkbox.
+    Used by forms that show every channel and audience as a checkbox. Other networks are
+    told once, of the final choices (never of a half-made change, which could erase the
+    member's name there, or ask facilitators to relay, for nothing).
     """
     wanted = set(choices)
+    changed: set[str] = set()
     active = ContactConsent.objects.filter(member=member, revoked_at__isnull=True)
     for consent in active:
         if (consent.channel, consent.audience) not in wanted:
-            consent_revoke(consent=consent, acting=acting)
-    return [
-        consent_grant(member=member, channel=c, audience=a, scope=scope, acting=acting)
-        for c, a in sorted(wanted)
-    ]
+            if _withdraw(consent=consent, acting=acting)[1]:
+                changed.add(consent.audience)
+    granted = []
+    for channel, audience in sorted(wanted):
+        consent, new = _grant(
+            member=member, channel=channel, audience=audience, scope=scope, acting=acting
+        )
+        granted.append(consent)
+        if new:
+            changed.add(audience)
+    _consents_changed(member, changed)
+    return granted
+
+
+def _consents_changed(member: Member, audiences: set[str]) -> None:
+    """Only consents for neighbouring networks change what those networks are told."""
+    if ContactConsent.Audience.FEDERATED in audiences:
+        _announce_connections_across_networks(member)
+
+
+def _announce_connections_across_networks(member: Member) -> None:
+    """Tell the other network of each of the member's connections across networks about
+    our side as it now stands: each Update carries only what the member's consents allow,
+    and the other network erases what it no longer carries (nothing goes when nothing
+    changed)."""
+    for connection in (
+        Connection.objects.filter(Q(requester=member) | Q(offerer=member))
+        .exclude(remote_side="")
+        .exclude(federation_uri="")
+    ):
+        announce(connection)
 
 
 @transaction.atomic
@@ -361,11 +421,15 @@ def member_withdraw(*, member: Member, acting) -> Member:
     member.left_at = now
     member.user = None
     member.save()
-    # The other network of each connection across networks erases what it holds of them.
-    for connection in Connection.objects.filter(Q(requester=member) | Q(offerer=member)).exclude(
-        remote_side=""
-    ):
-        announce(connection)
+    # The other network of each connection across networks erases what it holds of them
+    # (their side now says they left).
+    _announce_connections_across_networks(member)
+    # So does the organising network of each neighbour's event they registered for, whatever
+    # became of the registration: a refused one, or one the organiser cancelled, still
+    # holds their name there.
+    theirs = Registration.objects.filter(member=member).exclude(event__origin_uri="")
+    for registration in theirs.select_related("event", "member"):
+        registration_changed.send(sender=Registration, registration=registration)
     WithdrawalRecord.objects.create(
         network=member.network,
         performed_by=WithdrawalRecord.Actor.SELF if by_self else WithdrawalRecord.Actor.FACILITATOR,

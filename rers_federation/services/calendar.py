@@ -4,8 +4,8 @@ Publishing: our events with visibility "federated" go to every active peer as Cr
 Update activities carrying the whole event (its rule, exceptions and cancellation); when
 one stops being shared, an Update marks it withdrawn (peers drop their copy). A member's
 registration for a neighbour's event goes to the organiser as a Join (a Leave when given
-up); the organiser answers with an Update of the registration, each time its status
-changes.
+up, or when the member leaves their network, whatever became of it); the organiser
+answers with an Update of the registration, each time its status changes.
 
 Applying: objects are upserted by address; a version older than the one held is ignored;
 a deleted address keeps a tombstone and is never brought back.
@@ -21,10 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rers_core.errors import DomainError
-from rers_core.models import Event, EventException, Network, Registration
+from rers_core.models import Event, EventException, Member, Network, Registration
 from rers_core.recurrence import normalise_rule
 from rers_core.services import events as core_events
 from rers_federation import keys
+from rers_federation.addresses import is_under
 from rers_federation.models import InboxActivity, MirroredObject, OutboxActivity, Peer
 from rers_federation.services.objects import (
     ActivityInvalid,
@@ -132,7 +133,12 @@ def registration_publish(registration: Registration) -> None:
         peer = _origin_peer(event)
         if registration.status == Registration.Status.REQUESTED:
             kind = "Join"
-        elif registration.status == Registration.Status.CANCELLED:
+        elif (
+            registration.status == Registration.Status.CANCELLED
+            or registration.member.status == Member.Status.WITHDRAWN
+        ):
+            # A member who leaves their network is forgotten by the organiser whatever
+            # became of the registration (refused, or cancelled by the organiser).
             kind = "Leave"
         else:
             return
@@ -146,6 +152,8 @@ def registration_publish(registration: Registration) -> None:
         # A Leave is logged even while the peering is suspended: the organiser's next pull
         # after resuming frees the seat.
         uri = registration_uri(registration)
+        if kind == "Leave" and (last_published(event.network, uri) or {}).get("type") == "Leave":
+            return  # already left (a withdrawal after giving the seat up): nothing new
         obj = {
             "type": "Registration",
             "id": uri,
@@ -257,7 +265,7 @@ def _exceptions(obj: dict[str, Any]) -> list[EventException]:
 def event_receive(*, network: Network, peer: Peer, obj: dict[str, Any]) -> Event | None:
     """Upsert a neighbour's event from a Create or Update; None when ours is as new."""
     uri = obj.get("id")
-    if not isinstance(uri, str) or not uri.startswith(peer.document_url):
+    if not is_under(uri, peer.document_url):
         raise ActivityInvalid("The event's address is not under the sending network.")
     mirror = newer_version(network, peer, uri, "Event", parse_time(obj.get("updated"), "updated"))
     if mirror is None:
@@ -299,7 +307,7 @@ def _registration_fields(obj: Any) -> tuple[str, str, datetime]:
 def join_receive(*, network: Network, peer: Peer, obj: Any) -> None:
     """A neighbour's member asks for a seat at one of our sittings: we decide and answer."""
     uri, event_address, occurrence = _registration_fields(obj)
-    if not uri.startswith(peer.document_url):
+    if not is_under(uri, peer.document_url):
         raise ActivityInvalid("The registration's address is not under the sending network.")
     uid = local_id(network, event_address, "events")
     event = Event.objects.filter(network=network, uid=uid, origin_uri="").first() if uid else None

@@ -4,7 +4,8 @@ the member's name, presentation or contact details.
 
 A listing that is edited is sent again whole (Update); one paused or kept to the network
 from now on is withdrawn (peers drop their copy, and it may come back); one closed, or
-erased by its author's withdrawal, is deleted for good (peers keep a tombstone).
+erased by its author's withdrawal, is deleted for good (peers keep a tombstone), and its
+text leaves the activities stored on both sides.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from django.utils import timezone
 from rers_core.models import Domain, Listing, Member, Network
 from rers_core.search import index_listings
 from rers_federation import keys
-from rers_federation.models import Peer
+from rers_federation.addresses import is_under
+from rers_federation.models import OutboxActivity, Peer
 from rers_federation.services.objects import (
+    OBJECT_TEXT,
     ActivityInvalid,
     distance_km,
     drop_copy,
+    forget_personal,
     last_published,
     new_activity,
     newer_version,
@@ -78,6 +82,14 @@ def listing_publish(listing: Listing) -> None:
         return
     if listing.status == Listing.Status.CLOSED or not listing.title:
         if last is not None:
+            # Our log keeps the earlier versions, and a peer may pull it from the start:
+            # they keep no words of the listing, only that it was withdrawn, so that its
+            # text (erased here when its author leaves) is gone everywhere.
+            forget_personal(
+                OutboxActivity.objects.filter(network=network, object_uri=uri),
+                OBJECT_TEXT,
+                mark={"withdrawn": True},
+            )
             tombstone = {"type": "Tombstone", "formerType": "Listing", "id": uri}
             publish_about(network, new_activity(network, "Delete", tombstone), uri)
     elif _shareable(listing):
@@ -131,7 +143,7 @@ def listing_receive(*, network: Network, peer: Peer, obj: dict[str, Any]) -> Lis
     """Upsert a neighbour's listing from a Create or Update; None when ours is as new, or
     when it was withdrawn."""
     uri = obj.get("id")
-    if not isinstance(uri, str) or not uri.startswith(peer.document_url):
+    if not is_under(uri, peer.document_url):
         raise ActivityInvalid("The listing's address is not under the sending network.")
     version = parse_time(obj.get("updated"), "updated")
     mirror = newer_version(network, peer, uri, "Listing", version)

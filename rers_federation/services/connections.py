@@ -6,8 +6,10 @@ The network where it is proposed sends a Create; from then on each network sends
 Update, the whole of its own side whenever it changes: its person's answer, the status,
 the name and presentation when that person agreed to be known by neighbouring networks,
 their contact details once both accepted (only the channels they chose for neighbouring
-networks), and the exchange's agreement. When its person leaves, a network sends a Delete:
-the other erases everything it held about them.
+networks), and the exchange's agreement. A person's consents are followed as they change:
+what an Update no longer carries (name and presentation, contact details) is erased on
+the other side, and from the activities both sides stored. When its person leaves, a
+network sends a Delete: the other erases everything it held about them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from rers_core.selectors.connections import contact_card
 from rers_core.services import connections as core_connections
 from rers_core.services import exchanges as core_exchanges
 from rers_federation import keys
+from rers_federation.addresses import is_under
 from rers_federation.models import InboxActivity, MirroredObject, OutboxActivity, Peer
 from rers_federation.services.objects import (
     ActivityInvalid,
@@ -51,6 +54,9 @@ SIDES = ("requester", "offerer")
 LISTING_OF = {"requester": "request", "offerer": "offer"}
 # What a Connection object may carry about a person; erased from stored copies once gone.
 PERSONAL_KEYS = ("person", "contact", "content", "summary", "agreement")
+# What a side carries only while its person's consents allow it: each Update says it all
+# again (without it: erased), so the stored copies of earlier activities need not keep it.
+SHARED_BY_CONSENT = ("person", "contact")
 
 
 def connection_uri(connection: Connection) -> str:
@@ -167,6 +173,13 @@ def connection_publish(connection: Connection) -> None:
     obj = connection_object(connection)
     if _unchanged(last, obj):
         return
+    # Our log is pulled by the other network, and this Update supersedes the earlier
+    # entries: they keep no name or contact details, which a consent withdrawn since may
+    # no longer allow.
+    if last is not None:
+        forget_personal(
+            OutboxActivity.objects.filter(network=network, object_uri=uri), SHARED_BY_CONSENT
+        )
     obj["updated"] = timezone.now().isoformat()
     kind = "Create" if last is None and local_id(network, uri, "connections") else "Update"
     publish_about(network, new_activity(network, kind, obj), uri, peer)
@@ -219,7 +232,7 @@ def _refuse(network: Network, peer: Peer, uri: str, side: str) -> None:
 def connection_create_receive(*, network: Network, peer: Peer, obj: Any) -> None:
     """A neighbouring network proposes a connection with the author of one of our listings."""
     uri, side = _fields(obj)
-    if not uri.startswith(peer.document_url):
+    if not is_under(uri, peer.document_url):
         raise ActivityInvalid("The connection's address is not under the sending network.")
     version = parse_time(obj.get("updated"), "updated")
     mirror = newer_version(network, peer, uri, "Connection", version)
@@ -229,11 +242,19 @@ def connection_create_receive(*, network: Network, peer: Peer, obj: Any) -> None
     mirror.save()
     ours = "offerer" if side == "requester" else "requester"
     pk = local_id(network, obj.get(LISTING_OF[ours]), "listings")
+    # Only what we share with neighbours, and still open: a listing kept to our network,
+    # paused or closed is refused exactly as a missing one, so its existence stays ours.
     listing = (
         Listing.objects.select_related("member", "network")
-        .filter(network=network, pk=pk, origin_uri="")
+        .filter(
+            network=network,
+            pk=pk,
+            origin_uri="",
+            visibility=Listing.Visibility.FEDERATED,
+            status=Listing.Status.OPEN,
+        )
         .first()
-        if pk and pk.isdigit()
+        if pk and pk.isascii() and pk.isdigit()
         else None
     )
     if listing is None:
@@ -279,6 +300,15 @@ def connection_update_receive(*, network: Network, peer: Peer, obj: Any) -> None
     mirror.version = version
     mirror.save()
     person, contact = obj.get("person"), obj.get("contact")
+    # Each Update carries the whole side and supersedes the earlier ones: their stored
+    # copies keep no name or contact details, which a consent withdrawn since may no longer
+    # allow (the connection holds what is current).
+    forget_personal(
+        InboxActivity.objects.filter(network=network, peer=peer, payload__object__id=uri).exclude(
+            payload__object__updated=obj.get("updated")
+        ),
+        SHARED_BY_CONSENT,
+    )
     agreement = obj.get("agreement")
     edited = parse_time(obj.get("agreementUpdated"), "agreementUpdated", required=False)
     core_connections.remote_connection_update(

@@ -16,7 +16,8 @@ from rers_core.models import ContactConsent, Event, Listing, Member, Network, Re
 from rers_core.search import backend as search_backend
 from rers_core.services import events as core_events
 from rers_federation import keys
-from rers_federation.models import MirroredObject, OutboxActivity, Peer
+from rers_federation.addresses import is_under
+from rers_federation.models import InboxActivity, MirroredObject, OutboxActivity, Peer
 
 
 class ActivityInvalid(Exception):
@@ -78,14 +79,23 @@ def known_to_neighbours(member: Member) -> bool:
     ).exists()
 
 
-def forget_personal(activities, keys: tuple[str, ...]) -> None:
+# The words of a listing or an event (its title and description): its author's, and of no
+# use to anyone once the object is deleted.
+OBJECT_TEXT = ("name", "content")
+
+
+def forget_personal(
+    activities, keys: tuple[str, ...], *, mark: dict[str, Any] | None = None
+) -> None:
     """Erase personal ``keys`` from the stored copies of activities (our log, or what we
-    received) once they are no longer needed, for example after a withdrawal."""
+    received) once they are no longer needed, for example after a withdrawal. ``mark`` is
+    added to each object changed, so that an entry of our log still reads as a valid
+    activity to a peer pulling it (a listing without its text, as a withdrawn one)."""
     for record in activities:
         obj = record.payload.get("object")
         if isinstance(obj, dict) and any(key in obj for key in keys):
             without = {key: value for key, value in obj.items() if key not in keys}
-            record.payload = {**record.payload, "object": without}
+            record.payload = {**record.payload, "object": {**without, **(mark or {})}}
             record.save(update_fields=["payload"])
 
 
@@ -161,11 +171,17 @@ def drop_copy(mirror: MirroredObject) -> None:
 def object_delete(*, network: Network, peer: Peer, obj: Any, published: Any) -> None:
     """A neighbour deleted an object for good: drop our copy and keep a tombstone."""
     uri = obj.get("id") if isinstance(obj, dict) else obj
-    if not isinstance(uri, str) or not uri.startswith(peer.document_url):
+    if not is_under(uri, peer.document_url):
         raise ActivityInvalid("The deleted address is not under the sending network.")
     mirror = _locked_mirror(network, uri)
     if mirror is not None and mirror.peer_id != peer.pk:
         raise ActivityInvalid("This object belongs to another network.")
+    # What we received about it keeps no words of it either: a listing erased because its
+    # author left the network leaves nothing of them here.
+    forget_personal(
+        InboxActivity.objects.filter(network=network, peer=peer, payload__object__id=uri),
+        OBJECT_TEXT,
+    )
     if mirror is not None and mirror.deleted_at is not None:
         return
     kind = obj.get("formerType") if isinstance(obj, dict) else None
