@@ -14,6 +14,8 @@ from rers_federation.transport import Response
 class InProcessTransport:
     """Sends requests to the local site. ``sent`` records each (method, url, body)."""
 
+    # No socket is opened: peers' addresses need not be public https:// ones (addresses.py).
+    stays_in_process = True
     sent: list[tuple[str, str, bytes]] = []
 
     def request(

@@ -95,12 +95,16 @@ def test_the_compiled_french_catalogue_is_current(app):
     translated = _run(
         "msgattrib", "--translated", "--no-fuzzy", "--no-wrap", str(po_file), cwd=REPO
     )
-    pairs = re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', translated, flags=re.MULTILINE)
+    # (context or "", msgid, msgstr): a msgid given a context (pgettext) is read with it.
+    entries = re.findall(
+        r'^(?:msgctxt "(.+)"\n)?msgid "(.+)"\nmsgstr "(.+)"$', translated, flags=re.MULTILINE
+    )
     with po_file.with_suffix(".mo").open("rb") as mo_file:
         compiled = gettext.GNUTranslations(mo_file)
     stale = [
         msgid
-        for msgid, msgstr in pairs
-        if "\\" not in msgid + msgstr and compiled.gettext(msgid) != msgstr
+        for context, msgid, msgstr in entries
+        if "\\" not in msgid + msgstr
+        and (compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)) != msgstr
     ]
-    assert pairs and stale == [], f"{app}: recompile its catalogues (make compile-messages)"
+    assert entries and stale == [], f"{app}: recompile its catalogues (make compile-messages)"

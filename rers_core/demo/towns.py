@@ -727,6 +727,36 @@ LE_HAVRE = Town(
             "network",
             CLOSED,
         ),
+        # Two requests left without any connection: good offers answer them, so the
+        # facilitators' "suggested connections" have something to propose.
+        (
+            "demo-33",
+            "fatou.d",
+            REQUEST,
+            KH,
+            "bricolage-jardinage",
+            "Changer le joint d'un robinet qui fuit",
+            "Et fixer une étagère dans la cuisine : je ne sais pas quels outils choisir.",
+            "o",
+            "in_person",
+            "Le samedi",
+            "network",
+            OPEN,
+        ),
+        (
+            "demo-34",
+            "yasmine.l",
+            REQUEST,
+            KH,
+            "vie-quotidienne",
+            "Tenir mon budget du mois",
+            "Lister mes dépenses et prévoir les factures pour mettre un peu de côté.",
+            "o",
+            "in_person",
+            "Le jeudi",
+            "network",
+            OPEN,
+        ),
     ),  # fmt: skip
     gatherings=(
         Gathering(
@@ -1374,6 +1404,21 @@ MONTIVILLIERS = Town(
             "network",
             OPEN,
         ),
+        # Left without any connection: a good offer answers it (a suggested connection).
+        (
+            "mtv-25",
+            "josiane.r",
+            REQUEST,
+            KH,
+            "bricolage-jardinage",
+            "Entretenir mon vélo moi-même",
+            "Régler les freins et changer une chambre à air sans aller chez le réparateur.",
+            "o",
+            "in_person",
+            "Le samedi",
+            "network",
+            OPEN,
+        ),
     ),  # fmt: skip
     gatherings=(
         Gathering(
@@ -1937,6 +1982,21 @@ HARFLEUR = Town(
             "o",
             "in_person",
             "Le lundi après-midi",
+            "network",
+            OPEN,
+        ),
+        # Left without any connection: a good offer answers it (a suggested connection).
+        (
+            "hfl-24",
+            "manon.d",
+            REQUEST,
+            KH,
+            "arts-culture",
+            "Apprendre à tricoter",
+            "Monter les mailles et tricoter une écharpe pour l'hiver.",
+            "g",
+            "in_person",
+            "Le mercredi",
             "network",
             OPEN,
         ),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rers_core.models.lifecycle import Stateful
 from rers_core.models.listing import Listing
@@ -28,7 +29,7 @@ class Connection(Stateful, models.Model):
         CLOSED = "closed", _("closed")
         DECLINED = "declined", _("declined")
         EXPIRED = "expired", _("expired")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("connection status", "cancelled")
 
     class Answer(models.TextChoices):
         PENDING = "pending", _("waiting for an answer")

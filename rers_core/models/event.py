@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rers_core.models.lifecycle import Stateful
 from rers_core.models.member import Member
@@ -130,7 +131,7 @@ class EventException(models.Model):
         Event, on_delete=models.CASCADE, related_name="exceptions", verbose_name=_("event")
     )
     original_start = models.DateTimeField(_("planned start"))
-    cancelled = models.BooleanField(_("cancelled"), default=False)
+    cancelled = models.BooleanField(pgettext_lazy("event date", "cancelled"), default=False)
     starts_at = models.DateTimeField(_("new start"), null=True, blank=True)
     ends_at = models.DateTimeField(_("new end"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
@@ -157,7 +158,7 @@ class Registration(Stateful, models.Model):
         CONFIRMED = "confirmed", _("registered")
         WAITLISTED = "waitlisted", _("on the waiting list")
         REFUSED = "refused", _("refused by the organiser")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("registration status", "cancelled")
 
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
         Status.REQUESTED: frozenset(

@@ -5,6 +5,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rers_core.models.connection import Connection
 from rers_core.models.lifecycle import Stateful
@@ -25,7 +26,7 @@ class Exchange(Stateful, models.Model):
         DRAFT = "draft", _("agreement being written")
         AGREED = "agreed", _("agreed")
         DONE = "done", _("done")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("exchange status", "cancelled")
 
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
         Status.DRAFT: frozenset({Status.AGREED, Status.CANCELLED}),

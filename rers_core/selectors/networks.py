@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -41,3 +43,23 @@ def domain_for(network: Network, domain: Domain | int | str) -> Domain:
     if found is None:
         raise NotFound(_("This domain does not exist in this network."), field="domain")
     return found
+
+
+# Whether a network federates with others is the federation app's to know, and core never
+# imports it: that app registers here, when it is installed, a function telling whether a
+# network has at least one active neighbouring network (rers_federation/apps.py).
+NeighboursCheck = Callable[[Network], bool]
+_neighbours_checks: dict[str, NeighboursCheck] = {}
+
+
+def register_neighbours_check(name: str, check: NeighboursCheck) -> None:
+    """Let an app tell whether a network has neighbours; registering a name again replaces
+    its function (``AppConfig.ready`` may run more than once)."""
+    _neighbours_checks[name] = check
+
+
+def network_has_neighbours(network: Network) -> bool:
+    """Whether ``network`` federates with at least one active neighbouring network. Without
+    one, nothing offers to share with "neighbouring networks": there is nobody to share with.
+    Always false on a site without a federation app."""
+    return any(check(network) for check in _neighbours_checks.values())

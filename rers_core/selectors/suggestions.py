@@ -152,6 +152,8 @@ class UnmetRequest:
     request: Listing
     age_days: int
     best_score: float
+    # The network's offer that comes closest, below the threshold (None: none at all).
+    best_offer: Listing | None = None
 
     @property
     def domain(self) -> str:
@@ -183,7 +185,14 @@ def _unmet(network: Network, scope: str, order: str) -> list[UnmetRequest]:
         best = matcher.suggest(request, limit=1, min_score=0.0)
         best_score = best[0].score if best else 0.0
         if best_score < core_settings.SUGGESTION_MIN_SCORE:
-            unmet.append(UnmetRequest(request, (now - request.created_at).days, best_score))
+            unmet.append(
+                UnmetRequest(
+                    request,
+                    (now - request.created_at).days,
+                    best_score,
+                    best[0].offer if best and best_score > 0 else None,
+                )
+            )
     return sorted(unmet, key=UNMET_ORDERINGS[order])
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from rers_core.errors import DomainError, NotAllowed, ValidationFailed
 from rers_core.models import AuditEntry, Domain, Listing, Member
 from rers_core.search import index_listings
-from rers_core.selectors.networks import domain_for
+from rers_core.selectors.networks import domain_for, network_has_neighbours
 from rers_core.services._common import full_clean, require_can_act_for, require_facilitator
 from rers_core.services.audit import audit_record
 from rers_core.signals import listing_changed
@@ -143,6 +143,9 @@ def request_ask_neighbours(*, listing: Listing, acting) -> Listing:
         )
     if listing.status != Listing.Status.OPEN:
         raise DomainError(_("Only an open request can be shared with the neighbouring networks."))
+    if not network_has_neighbours(listing.network):
+        # Saying "shared" would be untrue: there is nobody to share it with.
+        raise DomainError(_("This network has no neighbouring network yet: nothing was shared."))
     if listing.visibility != Listing.Visibility.FEDERATED:
         _apply(listing, {"visibility": Listing.Visibility.FEDERATED})
         _save(listing)

@@ -374,6 +374,12 @@ class ProfileForm(PortalForm):
         help_text=_("For example a professional network profile."),
     )
 
+    def __init__(self, *args: Any, on_behalf: bool = False, **kwargs: Any) -> None:
+        """``on_behalf``: a facilitator fills it in for the person, so it speaks of them."""
+        super().__init__(*args, **kwargs)
+        if on_behalf:
+            self.fields["presentation"] = _presentation_field(on_behalf=True)
+
     @staticmethod
     def initial_from(member: Member) -> dict[str, str]:
         return {
@@ -509,11 +515,18 @@ class ListingForm(PortalForm):
         "practice_exchange": "modalities",
     }
 
-    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, network: Network, neighbours: bool = True, **kwargs: Any
+    ) -> None:
+        """``neighbours``: whether the network has neighbouring networks; without any, the
+        form does not offer to show the listing to them (unless it already is: a peering
+        ended), and the listing stays visible to the network."""
         super().__init__(*args, **kwargs)
         self.fields["domain"].queryset = domain_list(network)
         if not self.is_bound and not self.initial:
             self.initial["modalities"] = ["one_to_one"]
+        if not neighbours and self.initial.get("visibility") != Listing.Visibility.FEDERATED:
+            del self.fields["visibility"]
 
     @staticmethod
     def initial_from(listing: Listing) -> dict[str, Any]:
@@ -541,9 +554,9 @@ class ListingForm(PortalForm):
                 "description",
                 "setting",
                 "availability",
-                "visibility",
             )
         }
+        data["visibility"] = self.cleaned_data.get("visibility", Listing.Visibility.NETWORK)
         modalities = set(self.cleaned_data["modalities"])
         data.update({name: name in modalities for name, _label in MODALITY_CHOICES})
         return data
@@ -585,12 +598,18 @@ class ListingFilterForm(PortalForm):
         ),
     )
 
-    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, network: Network, neighbours: bool = True, **kwargs: Any
+    ) -> None:
+        """``neighbours``: whether the network has neighbouring networks; without any, there
+        is no network to choose nor distance to give."""
         super().__init__(*args, **kwargs)
         self.fields["domain"].choices = [
             ("", _("All domains")),
             *domain_list(network).values_list("pk", "name"),
         ]
+        if not neighbours:
+            del self.fields["scope"], self.fields["within_km"]
 
     def filters(self) -> dict[str, Any]:
         """Valid filters only: a wrong value in the address bar is dropped, not fatal."""
@@ -823,7 +842,7 @@ class ExchangeCreateForm(PortalForm):
         if both:
             self.add_error(
                 "receivers",
-                _("Each person takes part once, as giver or receiver: %(names)s.")
+                _("%(names)s: each person takes part once, as giver or receiver.")
                 % {"names": ", ".join(sorted(m.display_name for m in both))},
             )
         return cleaned

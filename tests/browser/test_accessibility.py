@@ -88,7 +88,8 @@ def portal(live_server, network, other_network):
         url=f"{live_server.url}/federation/{other_network.slug}/",
         acting=people["coordinator"].user,
     )
-    peering.peer_accept(peer=Peer.objects.get(network=other_network), acting=theirs.user)
+    asked = Peer.objects.get(network=other_network)
+    peering.peer_accept(peer=asked, acting=theirs.user, fingerprint=asked.fingerprint)
     event_create(
         network=other_network,
         acting=theirs.user,
@@ -139,6 +140,9 @@ def portal(live_server, network, other_network):
                 url("my_audit"),
                 url("exchanges"),
                 url("withdraw"),
+                # The pages that ask before an act that cannot be taken back.
+                url("listing_close", request.pk),
+                url("connection_cancel", connection.pk),
             ],
             "facilitator": [
                 url("manage_members"),
@@ -149,6 +153,7 @@ def portal(live_server, network, other_network):
                 url("connections"),
                 url("connection_detail", connection.pk),
                 occurrence,
+                url("occurrence_cancel", event.pk, occurrence_key(start)),
                 url("event_new"),
                 url("figures"),
                 url("manage_reviews"),

@@ -56,7 +56,7 @@ def test_one_seat_a_waiting_list_and_a_promotion(open_page, network):
     _open_the_date(gaston, network, "Atelier CV")
     gaston.get_by_role("button", name="S’inscrire sur la liste d’attente").click()
     expect(gaston.get_by_text("C’est complet : vous êtes sur liste d’attente.")).to_be_visible()
-    expect(gaston.get_by_role("region", name="Inscription")).to_contain_text("(position 1)")
+    expect(gaston.get_by_role("region", name="Inscription")).to_contain_text("(n° 1)")
 
     # Fatou cannot come after all: Gaston gets her seat, and an email says so.
     fatou.get_by_role("button", name="Annuler mon inscription").click()

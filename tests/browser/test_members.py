@@ -77,3 +77,27 @@ def test_a_member_withdraws_and_can_no_longer_log_in(open_page, network):
     expect(staff.get_by_role("main")).not_to_contain_text("Tricoter une écharpe")
     leaving.refresh_from_db()
     assert (leaving.status, leaving.display_name, leaving.user_id) == ("withdrawn", "", None)
+
+
+def test_closing_a_listing_for_good_asks_first(page, network):
+    """No script dialog (the CSP allows none): a page asks, and "no" changes nothing."""
+    member = MemberFactory(network=network)
+    listing = ListingFactory(member=member, title="Tricoter une écharpe")
+    log_in(page, member.user.email)
+    page.goto(f"/{network.slug}/listings/{listing.pk}/")
+
+    page.get_by_role("link", name="Clôturer définitivement").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Clôturer définitivement « Tricoter une écharpe » ?"
+    )
+    expect(page.get_by_role("main")).to_contain_text("Vous ne pourrez plus la rouvrir.")
+    page.get_by_role("link", name="Non, revenir").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tricoter une écharpe")
+    listing.refresh_from_db()
+    assert listing.status == "open"
+
+    page.get_by_role("link", name="Clôturer définitivement").click()
+    page.get_by_role("button", name="Oui, clôturer").click()
+    expect(page.get_by_text("C’est clôturé.")).to_be_visible()
+    listing.refresh_from_db()
+    assert listing.status == "closed"

@@ -45,6 +45,7 @@ from rers_core.testing.factories import (
 )
 from tests.conftest import login
 from tests.core.api_support import client_for, net
+from tests.core.neighbours_support import pretend_neighbours
 from tests.core.page_checks import check_page
 from tests.core.test_neighbours_listings import mirrored
 
@@ -52,6 +53,13 @@ SHARED = "Shared with neighbouring networks"
 ASK = "Ask the neighbouring networks"
 THEIR_SECTION = "Neighbouring networks’ unmet requests</h2>"
 REQUEST_NOTE = "A request of a neighbouring network: proposing one of our offers asks our member"
+
+
+@pytest.fixture(autouse=True)
+def _neighbours(monkeypatch):
+    """The network federates with neighbours: asking them means something (without any,
+    see test_portal_usability)."""
+    pretend_neighbours(monkeypatch)
 
 
 def _as(member, language="en") -> Client:
@@ -407,14 +415,15 @@ def test_neighbours_unmet_requests_as_csv(network, violin, facilitator, receivin
     assert f"neighbours-unmet-requests-{network.slug}.csv" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == [
-        "request_id",
-        "title",
-        "domain",
-        "network",
-        "distance_km",
-        "age_days",
-        "created_at",
-        "best_score",
+        "Number",
+        "Request",
+        "Domain",
+        "Network",
+        "Distance (km)",
+        "Shared with us for (days)",
+        "Shared with us on",
+        "Closest offer here",
+        "Relevance of the closest offer, in percent",
     ]
     assert [row[:6] for row in rows[1:]] == [
         [str(lonely.pk), "Piloter un drone", lonely.domain.name, "'=RERS B", "80", "0"]

@@ -27,6 +27,7 @@ from rers_core.testing.factories import (
 )
 from tests.conftest import in_english, login
 from tests.core.api_support import build_world, client_for, make_event, net
+from tests.core.neighbours_support import pretend_neighbours
 from tests.core.page_checks import check_page
 
 ACTED_FOR = AuditEntry.Action.ACTED_FOR
@@ -160,7 +161,8 @@ def test_a_coordinator_stepping_down_is_recorded(network):
 # --- acting on a member's behalf ---------------------------------------------------------
 
 
-def test_listings_changed_for_someone_are_recorded(network, camille, facilitator):
+def test_listings_changed_for_someone_are_recorded(network, camille, facilitator, monkeypatch):
+    pretend_neighbours(monkeypatch)  # asking them is among the acts
     listing = listing_services.listing_create(
         member=camille,
         direction="request",

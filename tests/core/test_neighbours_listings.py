@@ -28,6 +28,7 @@ from rers_core.selectors.suggestions import suggestions_for_request, unmet_reque
 from rers_core.testing.factories import CoordinatorFactory, ListingFactory, MemberFactory
 from tests.conftest import login
 from tests.core.api_support import client_for, net
+from tests.core.neighbours_support import pretend_neighbours
 from tests.core.page_checks import check_page
 from tests.core.test_suggestions import EVAL
 
@@ -57,6 +58,13 @@ def mirrored(network, title, *, direction="offer", origin_name="RERS A", km=12, 
     )
     index_listings([listing])
     return listing
+
+
+@pytest.fixture(autouse=True)
+def _neighbours(monkeypatch):
+    """Neighbours' listings are here because the network federates with neighbours: the
+    filters offer their networks (without any, see test_portal_usability)."""
+    pretend_neighbours(monkeypatch)
 
 
 def _as(member, language="en") -> Client:

@@ -394,10 +394,13 @@ def test_facilitators_manage_one_occurrence_and_attendance(network, facilitator,
     staff.post(_occ_url("occurrence_restore", workshop, start))
     assert not EventException.objects.exists()
 
-    # Only people of this network can be chosen.
+    # Only people of this network can be chosen: back to the date's page, which says so.
     outsider = MemberFactory(network=MemberFactory().network)
-    refused = staff.post(_occ_url("occurrence_register", workshop, start), {"member": outsider.pk})
-    assert 'id="id_member_error"' in check_page(refused)
+    refused = staff.post(
+        _occ_url("occurrence_register", workshop, start), {"member": outsider.pk}, follow=True
+    )
+    assert refused.redirect_chain == [(_occ_url("occurrence_detail", workshop, start), 302)]
+    assert "Choose the person to register." in check_page(refused)
     assert not Registration.objects.filter(member=outsider).exists()
 
     # Plain members cannot do any of this.
@@ -826,11 +829,13 @@ def test_figures_of_the_month_page_and_csv(network, facilitator, member, worksho
 
     response = staff.get(_url("figures_csv", network), {"month": current})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    # For people, in their language (French: test_portal_usability); scripts use the API.
     header, values = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert header == ["month", *(key for key, _label in FIGURES)]
+    assert header[:3] == ["Month", "New members", "Withdrawals"]
+    assert len(header) == len(FIGURES) + 1
     data = dict(zip(header, values, strict=True))
-    assert data["month"] == current
-    assert (data["new_offers"], data["new_requests"]) == ("1", "1")
+    assert data["Month"] == _local_today(network).strftime("%B %Y")
+    assert (data["New offers"], data["New requests"]) == ("1", "1")
     assert _as(member).get(_url("figures", network)).status_code == 403
     assert _as(member).get(_url("figures_csv", network)).status_code == 403
 
@@ -851,10 +856,11 @@ def test_coordinators_dashboard_charts_and_exports(network, facilitator, coordin
 
     response = boss.get(_url("dashboard_csv", network))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["month", *(key for key, _label in FIGURES)]
+    assert rows[0][:3] == ["Month", "New members", "Withdrawals"]
     assert len(rows) == 13
+    this_month = _local_today(network).strftime("%B %Y")
+    assert rows[-1][0] == this_month and rows[-1][rows[0].index("New offers")] == "1"
     current = _local_today(network).strftime("%Y-%m")
-    assert rows[-1][0] == current and rows[-1][rows[0].index("new_offers")] == "1"
 
     response = boss.get(_url("dashboard_xlsx", network))
     assert response.status_code == 200

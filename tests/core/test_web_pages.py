@@ -21,6 +21,7 @@ from rers_core.testing.factories import (
     NetworkFactory,
 )
 from tests.conftest import in_english, login
+from tests.core.neighbours_support import pretend_neighbours
 
 
 class _Page(HTMLParser):
@@ -260,7 +261,7 @@ def test_profile_says_contact_details_stay_private(client, network, member):
     login(client, member)
     url = reverse("rers_core:me", args=[network.slug])
     content = client.get(url).content.decode()
-    assert "never see the contact details" in content
+    assert "never see your contact details" in content
     response = client.post(url, {"display_name": "  ", "email": "pas-un-email"})
     assert response.status_code == 200
     assert 'id="id_display_name_error"' in response.content.decode()
@@ -326,7 +327,10 @@ def test_bad_input_never_breaks_a_page(client, network, member, facilitator, url
     assert response.status_code in (200, 404)
 
 
-def test_bad_form_input_is_answered_with_messages(client, network, member, other_network):
+def test_bad_form_input_is_answered_with_messages(
+    client, network, member, other_network, monkeypatch
+):
+    pretend_neighbours(monkeypatch)  # so that "visible to" is a field of the form
     login(client, member)
     foreign_domain = other_network.domains.first()
     create = reverse("rers_core:listing_create", args=[network.slug])

@@ -27,8 +27,9 @@ def active_peer(network, other_network, django_capture_on_commit_callbacks):
         peering.peer_request(
             network=network, url="http://testserver/federation/voisin/", acting=ours.user
         )
+    incoming = Peer.objects.get(network=other_network)
     with django_capture_on_commit_callbacks(execute=True):
-        peering.peer_accept(peer=Peer.objects.get(network=other_network), acting=theirs.user)
+        peering.peer_accept(peer=incoming, acting=theirs.user, fingerprint=incoming.fingerprint)
     return Peer.objects.get(network=network)
 
 

@@ -47,7 +47,7 @@ def test_peering_request_then_accept(
     assert incoming.status == "pending"
     assert incoming.fingerprint == requested_fingerprint(network)
     with django_capture_on_commit_callbacks(execute=True):
-        peering.peer_accept(peer=incoming, acting=theirs.user)
+        peering.peer_accept(peer=incoming, acting=theirs.user, fingerprint=incoming.fingerprint)
     requested.refresh_from_db()
     incoming.refresh_from_db()
     assert (requested.status, incoming.status) == ("active", "active")
@@ -77,7 +77,7 @@ def test_reject_and_end(network, other_network, coordinators, django_capture_on_
     incoming.refresh_from_db()
     assert incoming.status == "pending"
     with django_capture_on_commit_callbacks(execute=True):
-        peering.peer_accept(peer=incoming, acting=theirs.user)
+        peering.peer_accept(peer=incoming, acting=theirs.user, fingerprint=incoming.fingerprint)
     with django_capture_on_commit_callbacks(execute=True):
         peering.peer_end(peer=Peer.objects.get(network=network), acting=ours.user)
     incoming.refresh_from_db()
@@ -146,8 +146,9 @@ def active_pair(network, other_network, coordinators, django_capture_on_commit_c
         peering.peer_request(
             network=network, url="http://testserver/federation/voisin/", acting=ours.user
         )
+    incoming = Peer.objects.get(network=other_network)
     with django_capture_on_commit_callbacks(execute=True):
-        peering.peer_accept(peer=Peer.objects.get(network=other_network), acting=theirs.user)
+        peering.peer_accept(peer=incoming, acting=theirs.user, fingerprint=incoming.fingerprint)
     return network, other_network
 
 
@@ -177,8 +178,9 @@ def test_inbox_rejections(client, active_pair, settings):
     )
     assert unsigned.status_code == 401 and unsigned.json()["error"] == "missing_signature"
     stranger_network = type(network).objects.create(slug="inconnu", name="Inconnu")
+    stranger = keys.network_url(stranger_network)
     unknown = signed_post(
-        client, stranger_network, INBOX, {**activity, "actor": keys.network_url(stranger_network)}
+        client, stranger_network, INBOX, {**activity, "id": f"{stranger}a/1", "actor": stranger}
     )
     assert unknown.status_code == 401 and unknown.json()["error"] == "unknown_key"
     stale = signed_post(

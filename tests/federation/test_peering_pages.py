@@ -85,8 +85,15 @@ def test_two_networks_peer_through_their_pages(
     assert fingerprint_of(network) in page
     assert COMPARE in page
     assert url("peer_accept", other_network, incoming.pk) in page
+    # The Accept button sends back the fingerprint the page showed.
+    shown = f'<input type="hidden" name="fingerprint" value="{fingerprint_of(network)}">'
+    assert shown in page
     with django_capture_on_commit_callbacks(execute=True):
-        accepted = theirs.post(url("peer_accept", other_network, incoming.pk), follow=True)
+        accepted = theirs.post(
+            url("peer_accept", other_network, incoming.pk),
+            {"fingerprint": fingerprint_of(network)},
+            follow=True,
+        )
     assert "RERS de Souday is now a neighbouring network." in accepted.content.decode()
     mine.refresh_from_db()
     incoming.refresh_from_db()
@@ -181,10 +188,10 @@ def test_known_neighbours_are_refused_at_the_preview(
     # They asked us first: their coordinator is told to answer instead.
     response = theirs.post(url("peer_new", other_network), {"url": OUR_ADDRESS})
     assert "accept their request instead" in response.content.decode()
+    incoming = Peer.objects.get(network=other_network)
     with django_capture_on_commit_callbacks(execute=True):
         peering.peer_accept(
-            peer=Peer.objects.get(network=other_network),
-            acting=response.wsgi_request.user,
+            peer=incoming, acting=response.wsgi_request.user, fingerprint=incoming.fingerprint
         )
     response = ours.post(url("peer_new", network), {"url": THEIR_ADDRESS})
     assert "This network is already a peer." in response.content.decode()

@@ -78,6 +78,38 @@ def render_page(
     return render(request, template, {**base, **(context or {})}, status=status)
 
 
+def render_confirmation(
+    request: HttpRequest,
+    *,
+    network: Network,
+    question: str,
+    consequences: list[str],
+    confirm_label: str,
+    back_url: str,
+    form: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page that asks to confirm an act one cannot take back: its button posts to the
+    same address (the view acts on POST), its link goes back without doing anything. A page
+    rather than a script's dialog: the portal works without JavaScript, and its CSP allows
+    no inline script. ``form``: what the act needs besides (a reason, for example)."""
+    return render_page(
+        request,
+        "rers_core/confirm.html",
+        {
+            "question": question,
+            "consequences": consequences,
+            "confirm_label": confirm_label,
+            "back_url": back_url,
+            "form": form,
+            "action": request.path,
+            "next": safe_next(request, ""),
+        },
+        network=network,
+        status=status,
+    )
+
+
 def safe_next(request: HttpRequest, default: str) -> str:
     """The ``next`` parameter when it points inside this site, else ``default``."""
     target = request.POST.get("next") or request.GET.get("next") or ""

@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from rers_core import permissions
 from rers_core.errors import DomainError
@@ -39,6 +39,7 @@ from rers_core.web.views._common import (
     JoinFirst,
     get_network,
     portal_view,
+    render_confirmation,
     render_page,
     safe_next,
 )
@@ -174,7 +175,8 @@ def connection_propose_view(request: HttpRequest, slug: str) -> HttpResponse:
                 "is shared until they accept."
             ) % {"network": connection.remote_network_name}
         else:
-            text = _("Your request is sent to %(name)s. Nothing is shared until they accept.") % {
+            # The name never ends the sentence: "Sam M.." would read as a typo.
+            text = _("Your request is sent to %(name)s: nothing is shared until they accept.") % {
                 "name": connection.party(other).display_name
             }
         messages.success(request, text)
@@ -340,10 +342,31 @@ def connection_answer_view(request: HttpRequest, slug: str, connection_id: int) 
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @portal_view
 def connection_cancel_view(request: HttpRequest, slug: str, connection_id: int) -> HttpResponse:
+    """Cancel a connection, which cannot be taken back: the page asks first (GET), its
+    button cancels (POST)."""
     network, connection = _action(request, slug, connection_id)
+    if request.method == "GET":
+        if not connection.can_transition(Connection.Status.CANCELLED):
+            messages.info(request, _("This connection can no longer be cancelled."))
+            return redirect(_connection_url(network, connection))
+        return render_confirmation(
+            request,
+            network=network,
+            question=_("Cancel the connection between %(requester)s and %(offerer)s?")
+            % {"requester": connection.requester_name, "offerer": connection.offerer_name},
+            consequences=[
+                _(
+                    "It cannot be taken back: to exchange after all, a new connection will "
+                    "have to be proposed."
+                ),
+                _("Nobody has to justify it."),
+            ],
+            confirm_label=_("Yes, cancel the connection"),
+            back_url=_connection_url(network, connection),
+        )
     try:
         connection_cancel(connection=connection, acting=request.user)
     except DomainError as exc:

@@ -74,6 +74,7 @@ from rers_core.web.forms import (
 from rers_core.web.views._common import (
     get_network,
     portal_view,
+    render_confirmation,
     render_page,
     require_facilitator,
     resolve_subject,
@@ -368,7 +369,6 @@ def _render_occurrence(
     occurrence: Occurrence,
     *,
     move_form: OccurrenceMoveForm | None = None,
-    register_form: RegisterSomeoneForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     viewer = permissions.membership(request.user, network)
@@ -405,11 +405,9 @@ def _render_occurrence(
                 "requested": [
                     r for r in registrations if r.status == Registration.Status.REQUESTED
                 ],
-                "register_form": register_form
-                or RegisterSomeoneForm(
+                "register_form": RegisterSomeoneForm(
                     members=registrable_members(network, [r.member_id for r in registrations])
                 ),
-                "cancel_form": OccurrenceCancelForm(prefix="cancel"),
                 "move_form": move_form
                 or OccurrenceMoveForm(
                     time_zone=network.timezone,
@@ -451,9 +449,16 @@ def occurrence_register(request: HttpRequest, slug: str, event_id: int, key: str
     target = viewer
     if "member" in request.POST:
         require_facilitator(request, network)
-        form = RegisterSomeoneForm(request.POST, members=registrable_members(network, []))
+        registrations = registrations_for(event, occurrence.original_start)
+        form = RegisterSomeoneForm(
+            request.POST,
+            members=registrable_members(network, [r.member_id for r in registrations]),
+        )
         if not form.is_valid():
-            return _render_occurrence(request, network, event, occurrence, register_form=form)
+            # Back to the date's own address, whose form offers the same people: those not
+            # on this date yet.
+            messages.error(request, _("Choose the person to register."))
+            return redirect(occurrence_url(network, occurrence))
         target = form.cleaned_data["member"]
     try:
         registration = registration_create(
@@ -567,16 +572,22 @@ def registration_attendance(request: HttpRequest, slug: str, registration_id: in
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @portal_view
 def occurrence_cancel_view(
     request: HttpRequest, slug: str, event_id: int, key: str
 ) -> HttpResponse:
-    """Cancel this occurrence only; registered people see it in their calendar."""
+    """Cancel this occurrence only; registered people see it in their calendar. The page
+    asks first, with the reason to show (GET); its button cancels (POST)."""
     network, event, occurrence = _occurrence(request, slug, event_id, key)
     require_facilitator(request, network)
-    form = OccurrenceCancelForm(request.POST, prefix="cancel")
-    if form.is_valid():
+    if event.is_mirrored:
+        return _theirs_to_change(request, network, event)
+    if occurrence.cancelled:
+        messages.info(request, _("This date is cancelled."))
+        return redirect(occurrence_url(network, occurrence))
+    form = OccurrenceCancelForm(request.POST or None, prefix="cancel")
+    if request.method == "POST" and form.is_valid():
         try:
             occurrence_cancel(
                 event=event,
@@ -588,7 +599,24 @@ def occurrence_cancel_view(
             messages.error(request, exc.message)
         else:
             messages.success(request, _("This date is cancelled; the others stay as they are."))
-    return redirect(occurrence_url(network, occurrence))
+        return redirect(occurrence_url(network, occurrence))
+    when = date_format(occurrence.starts_at.astimezone(_tz(network)), "l j F Y, H:i")
+    return render_confirmation(
+        request,
+        network=network,
+        question=_("Cancel the date of %(date)s?") % {"date": when},
+        consequences=[
+            _("“%(title)s” will not take place that day; the other dates stay as they are.")
+            % {"title": event.title},
+            _(
+                "Registered people see it cancelled in their calendar. If it takes place "
+                "after all, “Back as planned” on the date's page restores it."
+            ),
+        ],
+        confirm_label=_("Yes, cancel this date"),
+        back_url=occurrence_url(network, occurrence),
+        form=form,
+    )
 
 
 @login_required
@@ -671,6 +699,16 @@ def event_new(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _theirs_to_change(request: HttpRequest, network: Network, event: Event) -> HttpResponse:
+    """Back to a neighbouring network's event, which only its organiser changes."""
+    messages.error(
+        request,
+        _("Only %(network)s, which organises this event, can change it.")
+        % {"network": event.origin_name},
+    )
+    return redirect("rers_core:event_detail", slug=network.slug, event_id=event.pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @portal_view
@@ -679,12 +717,7 @@ def event_edit(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
     require_facilitator(request, network)
     event = event_get(network, event_id, user=request.user)
     if event.is_mirrored:
-        messages.error(
-            request,
-            _("Only %(network)s, which organises this event, can change it.")
-            % {"network": event.origin_name},
-        )
-        return redirect("rers_core:event_detail", slug=network.slug, event_id=event.pk)
+        return _theirs_to_change(request, network, event)
     if event.cancelled_at is not None:
         messages.error(request, _("This event is cancelled; schedule a new one instead."))
         return redirect("rers_core:event_detail", slug=network.slug, event_id=event.pk)
@@ -715,13 +748,31 @@ def event_edit(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @portal_view
 def event_cancel_view(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
-    """Cancel every occurrence of an event."""
+    """Cancel every occurrence of an event, which cannot be taken back: the page asks
+    first (GET), its button cancels (POST)."""
     network = get_network(slug)
     require_facilitator(request, network)
     event = event_get(network, event_id, user=request.user)
+    if request.method == "GET":
+        if event.is_mirrored:
+            return _theirs_to_change(request, network, event)
+        if event.cancelled_at is not None:
+            messages.info(request, _("This event is cancelled, with all its dates."))
+            return redirect("rers_core:event_detail", slug=network.slug, event_id=event.pk)
+        return render_confirmation(
+            request,
+            network=network,
+            question=_("Cancel “%(title)s”, with all its dates?") % {"title": event.title},
+            consequences=[
+                _("It cannot be taken back: to hold it again, a new event will have to be made."),
+                _("Registered people see it cancelled in their calendar."),
+            ],
+            confirm_label=_("Yes, cancel the whole event"),
+            back_url=reverse("rers_core:event_detail", args=[network.slug, event.pk]),
+        )
     try:
         event_cancel(event=event, acting=request.user)
     except DomainError as exc:

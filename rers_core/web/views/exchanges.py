@@ -43,6 +43,7 @@ from rers_core.web.forms import (
 from rers_core.web.views._common import (
     get_network,
     portal_view,
+    render_confirmation,
     render_page,
     require_facilitator,
 )
@@ -265,7 +266,36 @@ exchange_complete_view = _simple_action(
     exchange_complete,
     gettext_lazy("The exchange took place. Each participant is now asked for a short review."),
 )
-exchange_cancel_view = _simple_action(exchange_cancel, gettext_lazy("The exchange is cancelled."))
+_exchange_cancel = _simple_action(exchange_cancel, gettext_lazy("The exchange is cancelled."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@portal_view
+def exchange_cancel_view(request: HttpRequest, slug: str, exchange_id: int) -> HttpResponse:
+    """Cancel an exchange, which cannot be taken back: the page asks first (GET), its
+    button cancels (POST)."""
+    if request.method == "POST":
+        return _exchange_cancel(request, slug, exchange_id)
+    network, exchange = _exchange(request, slug, exchange_id)
+    if exchange.status not in OPEN:
+        messages.info(request, _("This exchange can no longer be cancelled."))
+        return redirect(_exchange_url(network, exchange))
+    if exchange.connection_id is not None:
+        consequence = _(
+            "It cannot be taken back: the connection behind it is cancelled too; to "
+            "exchange after all, a new connection will have to be proposed."
+        )
+    else:
+        consequence = _("It cannot be taken back.")
+    return render_confirmation(
+        request,
+        network=network,
+        question=_("Cancel the exchange “%(title)s”?") % {"title": exchange.title},
+        consequences=[consequence, _("Nobody has to justify it.")],
+        confirm_label=_("Yes, cancel the exchange"),
+        back_url=_exchange_url(network, exchange),
+    )
 
 
 @login_required

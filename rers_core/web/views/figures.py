@@ -4,17 +4,16 @@ server, CSV and XLSX exports)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +29,7 @@ from rers_core.web.views._common import (
     render_page,
     require_facilitator,
 )
+from rers_core.web.views._spreadsheets import spreadsheet_csv
 
 DASHBOARD_MONTHS = 12
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,20 +73,18 @@ def _chosen_month(request: HttpRequest, network: Network) -> Month:
         return _current_month(network)
 
 
-def _csv_response(filename: str) -> tuple[HttpResponse, Any]:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # lets spreadsheets read accents as UTF-8
-    return response, csv.writer(response, lineterminator="\r\n")
-
-
-def _write_rows(writer: Any, series: list[tuple[Month, dict[str, int]]]) -> None:
-    """One row per month, one column per figure; the header names the keys (stable for
-    scripts, whatever the language)."""
-    keys = [key for key, _msgid in FIGURES]
-    writer.writerow(["month", *keys])
-    for month, values in series:
-        writer.writerow([str(month), *(values[key] for key in keys)])
+def _csv_response(filename: str, series: list[tuple[Month, dict[str, int]]]) -> HttpResponse:
+    """One row per month, one column per figure, named in the reader's language, as their
+    spreadsheet opens it (see ``_spreadsheets``; scripts read the API's figures)."""
+    labels = figure_labels()
+    return spreadsheet_csv(
+        filename,
+        [_("Month"), *(label for _key, label in labels)],
+        (
+            [capfirst(date_format(_month_start(month), "F Y")), *(values[k] for k, _l in labels)]
+            for month, values in series
+        ),
+    )
 
 
 # --- One month (facilitators) ----------------------------------------------------------------
@@ -121,9 +119,9 @@ def figures_csv(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_network(slug)
     require_facilitator(request, network)
     month = _chosen_month(request, network)
-    response, writer = _csv_response(f"figures-{network.slug}-{month}.csv")
-    _write_rows(writer, [(month, monthly_figures(network, month))])
-    return response
+    return _csv_response(
+        f"figures-{network.slug}-{month}.csv", [(month, monthly_figures(network, month))]
+    )
 
 
 # --- Dashboard (coordinators) ----------------------------------------------------------------
@@ -235,11 +233,7 @@ def dashboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_network(slug)
     _require_coordinator(request, network)
     series = _last_months(network)
-    response, writer = _csv_response(
-        f"figures-{network.slug}-{series[0][0]}-to-{series[-1][0]}.csv"
-    )
-    _write_rows(writer, series)
-    return response
+    return _csv_response(f"figures-{network.slug}-{series[0][0]}-to-{series[-1][0]}.csv", series)
 
 
 @login_required

@@ -33,6 +33,7 @@ from rers_core.selectors.listings import (
     listings_from,
     listings_within,
 )
+from rers_core.selectors.networks import network_has_neighbours
 from rers_core.services.listings import (
     listing_close,
     listing_create,
@@ -44,6 +45,7 @@ from rers_core.web.forms import ListingFilterForm, ListingForm
 from rers_core.web.views._common import (
     get_network,
     portal_view,
+    render_confirmation,
     render_page,
     resolve_subject,
     safe_next,
@@ -72,20 +74,22 @@ def listing_browse(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_network(slug)
     if not permissions.can_browse(request.user, network):
         return _charter_required(request, network)
+    # Whether the filters offer the neighbouring networks' listings depends on having any.
+    neighbours = network_has_neighbours(network)
     browser = listing_cache.cached(
         network.pk,
-        ("portal", request.GET.urlencode()),
-        lambda: _listing_browser(request, network),
+        ("portal", neighbours, request.GET.urlencode()),
+        lambda: _listing_browser(request, network, neighbours=neighbours),
     )
     return render_page(request, "rers_core/listings.html", {"browser": browser}, network=network)
 
 
-def _listing_browser(request: HttpRequest, network: Network) -> SafeString:
+def _listing_browser(request: HttpRequest, network: Network, *, neighbours: bool) -> SafeString:
     """The filters and one page of the open listings, as HTML. Whoever may browse sees the
     same open listings (a facilitator's other ones, a member's paused ones are not shown
     here), so the HTML is the same for all of them, and cached per address and language
     (a SafeString stays one through the cache)."""
-    form = ListingFilterForm(request.GET or None, network=network)
+    form = ListingFilterForm(request.GET or None, network=network, neighbours=neighbours)
     filters = form.filters() if form.is_bound else {}
     qs = listing_list(network, request.user).filter(status=Listing.Status.OPEN)
     scope = filters.get("scope", Scope.HERE)
@@ -133,7 +137,11 @@ def listing_new(request: HttpRequest, slug: str, member_id: int | None = None) -
     subject = resolve_subject(request, slug, member_id)
     if subject.member.status != Member.Status.MEMBER:
         return _charter_required(request, subject.network, subject=subject)
-    form = ListingForm(request.POST or None, network=subject.network)
+    form = ListingForm(
+        request.POST or None,
+        network=subject.network,
+        neighbours=network_has_neighbours(subject.network),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             listing_create(member=subject.member, acting=request.user, **form.service_fields())
@@ -180,7 +188,10 @@ def listing_edit(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
         messages.error(request, _("A closed listing cannot be edited; post a new one instead."))
         return redirect(_return_url(request, listing))
     form = ListingForm(
-        request.POST or None, network=network, initial=ListingForm.initial_from(listing)
+        request.POST or None,
+        network=network,
+        neighbours=network_has_neighbours(network),
+        initial=ListingForm.initial_from(listing),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -225,4 +236,28 @@ def _status_view(
 
 listing_pause_view = _status_view(listing_pause, gettext_lazy("The listing is paused."))
 listing_reopen_view = _status_view(listing_reopen, gettext_lazy("The listing is open again."))
-listing_close_view = _status_view(listing_close, gettext_lazy("The listing is closed."))
+_listing_close = _status_view(listing_close, gettext_lazy("The listing is closed."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@portal_view
+def listing_close_view(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
+    """Close a listing for good: the page asks first (GET), its button closes it (POST)."""
+    if request.method == "POST":
+        return _listing_close(request, slug, listing_id)
+    network, listing = _owned_listing(request, slug, listing_id)
+    if listing.status == Listing.Status.CLOSED:
+        messages.info(request, _("This listing is closed."))
+        return redirect(_return_url(request, listing))
+    consequences = [_("It cannot be reopened afterwards.")]
+    if listing.status == Listing.Status.OPEN:
+        consequences.append(_("To stop it for a while only, pause it instead."))
+    return render_confirmation(
+        request,
+        network=network,
+        question=_("Close “%(title)s” for good?") % {"title": listing.title},
+        consequences=consequences,
+        confirm_label=_("Yes, close it"),
+        back_url=_return_url(request, listing),
+    )

@@ -48,7 +48,11 @@ def member_space(request: HttpRequest, slug: str, member_id: int | None = None) 
     """My space, or a member's page in the facilitator area: profile and everything else."""
     subject = resolve_subject(request, slug, member_id)
     member = subject.member
-    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_from(member))
+    form = ProfileForm(
+        request.POST or None,
+        initial=ProfileForm.initial_from(member),
+        on_behalf=subject.on_behalf,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             member_update_profile(member=member, acting=request.user, **form.cleaned_data)

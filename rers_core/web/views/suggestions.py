@@ -3,7 +3,6 @@ neighbouring networks shared with us, each with its CSV) and asking the neighbou
 
 from __future__ import annotations
 
-import csv
 import zoneinfo
 from collections.abc import Callable
 
@@ -13,13 +12,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from rers_core.errors import DomainError
-from rers_core.models import Network
+from rers_core.models import Listing, Network
 from rers_core.selectors.listings import listing_get
+from rers_core.selectors.networks import network_has_neighbours
 from rers_core.selectors.suggestions import (
     UNMET_ORDERINGS,
     UnmetRequest,
@@ -35,20 +37,36 @@ from rers_core.web.views._common import (
     require_facilitator,
     safe_next,
 )
+from rers_core.web.views._spreadsheets import (
+    spreadsheet_cell,
+    spreadsheet_csv,
+    spreadsheet_number,
+)
 
 PAGE_SIZE = 20
-UNMET_CSV_COLUMNS = ["request_id", "ref", "title", "domain", "age_days", "created_at", "best_score"]
+# The reports' columns, for people reading them in a spreadsheet (scripts use the API).
+UNMET_CSV_COLUMNS = [
+    _("Number"),
+    _("Reference"),
+    _("Request"),
+    _("Domain"),
+    _("Waiting for (days)"),
+    _("Posted on"),
+    _("Closest offer"),
+    _("Relevance of the closest offer, in percent"),
+]
 # A neighbour's request has no reference of ours; its network and distance say whose it is,
 # and its age counts from the day it reached us.
 NEIGHBOURS_UNMET_CSV_COLUMNS = [
-    "request_id",
-    "title",
-    "domain",
-    "network",
-    "distance_km",
-    "age_days",
-    "created_at",
-    "best_score",
+    _("Number"),
+    _("Request"),
+    _("Domain"),
+    _("Network"),
+    _("Distance (km)"),
+    _("Shared with us for (days)"),
+    _("Shared with us on"),
+    _("Closest offer here"),
+    _("Relevance of the closest offer, in percent"),
 ]
 # Sort links of the unmet-requests report, in the order shown.
 UNMET_SORTS = [
@@ -102,6 +120,8 @@ def unmet_requests_view(request: HttpRequest, slug: str) -> HttpResponse:
             "count": len(rows),
             # Usually a handful: shown whole on every page of ours.
             "neighbours_unmet": neighbours_unmet_requests(network, order=order),
+            # Without any neighbouring network, nobody to ask: the page does not offer it.
+            "has_neighbours": network_has_neighbours(network),
             "order": order,
             "sorts": UNMET_SORTS,
             "next": request.get_full_path(),
@@ -131,21 +151,30 @@ def ask_neighbours_view(request: HttpRequest, slug: str, listing_id: int) -> Htt
     return redirect(safe_next(request, reverse("rers_core:unmet_requests", args=[network.slug])))
 
 
-def _cell(value: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _day(listing: Listing, time_zone: zoneinfo.ZoneInfo) -> str:
+    return date_format(listing.created_at.astimezone(time_zone), "SHORT_DATE_FORMAT")
+
+
+def _closest(unmet: UnmetRequest) -> list[str]:
+    """The closest offer's title and relevance in percent ("" when there is none)."""
+    if unmet.best_offer is None:
+        return ["", ""]
+    return [
+        spreadsheet_cell(unmet.best_offer.title),
+        spreadsheet_number(unmet.best_score * 100, 1),
+    ]
 
 
 def _unmet_row(unmet: UnmetRequest, time_zone: zoneinfo.ZoneInfo) -> list[str | int]:
     listing = unmet.request
     return [
         listing.pk,
-        _cell(listing.external_ref),
-        _cell(listing.title),
-        _cell(unmet.domain),
+        spreadsheet_cell(listing.external_ref),
+        spreadsheet_cell(listing.title),
+        spreadsheet_cell(unmet.domain),
         unmet.age_days,
-        listing.created_at.astimezone(time_zone).isoformat(timespec="seconds"),
-        f"{unmet.best_score:.3f}",
+        _day(listing, time_zone),
+        *_closest(unmet),
     ]
 
 
@@ -153,33 +182,28 @@ def _neighbours_unmet_row(unmet: UnmetRequest, time_zone: zoneinfo.ZoneInfo) -> 
     listing = unmet.request
     return [
         listing.pk,
-        _cell(listing.title),
-        _cell(unmet.domain),
-        _cell(listing.origin_name),
+        spreadsheet_cell(listing.title),
+        spreadsheet_cell(unmet.domain),
+        spreadsheet_cell(listing.origin_name),
         "" if listing.origin_distance_km is None else listing.origin_distance_km,
         unmet.age_days,
-        listing.created_at.astimezone(time_zone).isoformat(timespec="seconds"),
-        f"{unmet.best_score:.3f}",
+        _day(listing, time_zone),
+        *_closest(unmet),
     ]
 
 
 def _csv_response(
     network: Network,
     filename: str,
-    columns: list[str],
+    columns: list[Promise],
     rows: list[UnmetRequest],
     row: Callable[[UnmetRequest, zoneinfo.ZoneInfo], list[str | int]],
 ) -> HttpResponse:
-    """A report as a CSV file; the BOM lets spreadsheets read accents as UTF-8."""
+    """A report as a CSV file for spreadsheets (see ``_spreadsheets``)."""
     time_zone = zoneinfo.ZoneInfo(network.timezone)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{network.slug}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, lineterminator="\r\n")
-    writer.writerow(columns)
-    for unmet in rows:
-        writer.writerow(row(unmet, time_zone))
-    return response
+    return spreadsheet_csv(
+        f"{filename}-{network.slug}.csv", columns, (row(unmet, time_zone) for unmet in rows)
+    )
 
 
 @login_required

@@ -134,7 +134,9 @@ class Command(BaseCommand):
             if asks and (peer is None or peer.status in (Peer.Status.REJECTED, Peer.Status.ENDED)):
                 peering.peer_request(network=self.network, url=document_url, acting=coordinator)
             elif not asks and peer is not None and peer.status == Peer.Status.PENDING:
-                peering.peer_accept(peer=peer, acting=coordinator)
+                # What a coordinator reads over the phone: the neighbour's own fingerprint.
+                seen = peering.document_fingerprint(peering.fetch_document(document_url))
+                peering.peer_accept(peer=peer, acting=coordinator, fingerprint=seen)
             return False
 
         return step
