@@ -177,7 +177,10 @@ def _refuse_nul(value) -> None:
 
 def read_json(body: bytes | str):
     """Strict JSON from a peer: ValueError for anything else, non-finite numbers and NUL
-    characters included."""
-    value = json.loads(body, parse_constant=_not_json)
-    _refuse_nul(value)
+    characters included, and nesting too deep for Python's parser."""
+    try:
+        value = json.loads(body, parse_constant=_not_json)
+        _refuse_nul(value)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
     return value

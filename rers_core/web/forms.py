@@ -60,6 +60,10 @@ class PortalFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # Browsers send a textarea's line breaks as CRLF, yet count them as one character
+            # against its maxlength: count (and store) them as one here too.
+            self.data = _one_character_line_breaks(self.data)
 
     def add_domain_error(self, error: DomainError) -> None:
         """Show a service's refusal on the field it names, or at the top of the form."""
@@ -69,6 +73,18 @@ class PortalFormMixin:
             target = name if name in self.fields else None
             for message in messages if isinstance(messages, list | tuple) else [messages]:
                 self.add_error(target, str(message))
+
+
+def _one_character_line_breaks(data: Any) -> Any:
+    def fix(value: Any) -> Any:
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+    if hasattr(data, "lists"):  # a QueryDict: every value of every key
+        fixed = data.copy()
+        for key, values in data.lists():
+            fixed.setlist(key, [fix(v) for v in values])
+        return fixed
+    return {key: fix(value) for key, value in data.items()}
 
 
 class PortalForm(PortalFormMixin, forms.Form):
@@ -795,6 +811,17 @@ class ReviewForm(PortalForm):
 class MemberChoicesField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Member) -> str:
         return obj.display_name
+
+    def _check_values(self, value):
+        # SQLite cannot even compare an id past 64 bits: such a value is simply not a choice.
+        for pk in value:
+            if str(pk).strip().isdigit() and int(pk) > 2**63 - 1:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 EXCHANGE_KIND_CHOICES = [

@@ -736,3 +736,42 @@ def test_links_in_emails_open_the_right_pages(
     [link] = links_to(camille)
     assert link == _url("exchange_review", network, exchange.pk)
     assert "What did it bring you?" in check_page(_as(camille).get(link))
+
+
+def test_a_message_too_long_comes_back_with_its_words(network, pair, dominique):
+    wanted, offer = pair
+    twenty_lines = "\r\n".join(["Bonjour, je peux vous aider" + "." * 22] * 20)
+    assert len(twenty_lines.replace("\r\n", "\n")) <= 1000 < len(twenty_lines)  # 999 and 1018
+    them = _as(dominique)
+    them.post(_url("connection_propose", network), {"request": wanted.pk, "message": twenty_lines})
+    connection = Connection.objects.get(request=wanted, offerer=dominique)
+    assert connection.message == twenty_lines.replace("\r\n", "\n")  # counted as the browser did
+    connection.delete()
+    too_long = "x" * 1001
+    response = them.post(
+        _url("connection_propose", network), {"request": wanted.pk, "message": too_long}
+    )
+    page = check_page(response)
+    assert response.status_code == 200 and too_long in page  # the listing's page, words kept
+    assert "at most 1000 characters" in page
+    assert not Connection.objects.filter(request=wanted, offerer=dominique).exists()
+
+
+@pytest.mark.parametrize("target", ["connexions", "//evil.example/", "https://evil.example/"])
+def test_a_next_address_that_is_no_path_of_the_site_is_ignored(network, member, target):
+    listing = ListingFactory(member=member, title="Cuisine")
+    response = _as(member).post(_url("listing_pause", network, listing.pk), {"next": target})
+    assert response.status_code == 302 and response["Location"].startswith("/")
+    listing.refresh_from_db()
+    assert listing.status == "paused"
+
+
+def test_an_impossible_person_id_is_a_form_error(network, facilitator):
+    response = _as(facilitator).post(
+        _url("manage_exchange_new", network),
+        {"kind": "collective", "title": "Atelier", "givers": ["9" * 25], "receivers": []},
+    )
+    assert response.status_code == 200 and "is not one of the available choices" in check_page(
+        response
+    )
+    assert not Exchange.objects.exists()

@@ -253,3 +253,14 @@ def test_nul_characters_are_refused_as_bad_input(client, network, active_peer):
     response = signed_post(client, network, INBOX, activity)
     assert response.status_code == 400 and response.json()["error"] == "malformed"
     assert held() == before
+
+
+@pytest.mark.django_db
+def test_json_nested_too_deeply_is_malformed(client, network, active_peer):
+    # Read before any signature is checked: anybody can send it.
+    body = '{"type": "Follow", "object": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = client.generic(
+        "POST", INBOX.replace("http://testserver", ""), data=body, content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["error"] == "malformed"
+    assert_still_serving(client)

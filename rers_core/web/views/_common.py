@@ -111,9 +111,11 @@ def render_confirmation(
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
-    """The ``next`` parameter when it points inside this site, else ``default``."""
+    """The ``next`` parameter when it is a path of this site, else ``default``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A bare word ("connexions") would be taken by redirect() for a view's name.
+    is_path = target.startswith("/") and not target.startswith(("//", "/\\"))
+    if is_path and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rers_core import permissions
-from rers_core.errors import DomainError
+from rers_core.errors import DomainError, NotFound
 from rers_core.models import Connection, ContactConsent, Exchange, Listing, Member, Network
 from rers_core.selectors.connections import connection_get, connection_list, contact_for
 from rers_core.selectors.listings import listing_get
@@ -138,6 +138,9 @@ def connection_propose_view(request: HttpRequest, slug: str) -> HttpResponse:
     own_membership(request, network)
     form = ProposeForm(request.POST)
     if not form.is_valid():
+        shown = _listing_page_with(request, network, form)
+        if shown is not None:
+            return shown
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
@@ -183,6 +186,25 @@ def connection_propose_view(request: HttpRequest, slug: str) -> HttpResponse:
     if request.POST.get("next"):
         return redirect(back)
     return redirect(_connection_url(network, connection))
+
+
+def _listing_page_with(request: HttpRequest, network, form: ProposeForm) -> HttpResponse | None:
+    """The listing's page again with the person's words and the form's errors (a message
+    too long, say), where the form was sent from a listing's page that offers it."""
+    from rers_core.web.views.listings import listing_page
+
+    name = "ask_form" if request.POST.get("offer") else "help_form"
+    raw = request.POST.get("offer") or request.POST.get("request") or ""
+    if not raw.isdigit():
+        return None
+    try:
+        listing = listing_get(network, request.user, raw)
+    except NotFound:
+        return None
+    if listing_matching_context(request, network, listing)[name] is None:
+        return None
+    path = reverse("rers_core:listing_detail", args=[network.slug, listing.pk])
+    return listing_page(request, network, listing, **{name: form, "next": path})
 
 
 # --- Lists and detail ----------------------------------------------------------------------

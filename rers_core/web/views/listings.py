@@ -7,6 +7,7 @@ and status changes check ``can_act_for`` on the listing's member, so they serve 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -116,6 +117,13 @@ def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
     if not permissions.can_browse(request.user, network):
         return _charter_required(request, network)
     listing = listing_get(network, request.user, listing_id)
+    return listing_page(request, network, listing)
+
+
+def listing_page(
+    request: HttpRequest, network: Network, listing: Listing, **context: Any
+) -> HttpResponse:
+    """A listing's page; ``context`` replaces parts of it (a form sent back with errors)."""
     return render_page(
         request,
         "rers_core/listing_detail.html",
@@ -125,6 +133,7 @@ def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
             "next": request.get_full_path(),
             # Suggestions, "ask to be put in contact", "I can help" (see views.connections).
             **listing_matching_context(request, network, listing),
+            **context,
         },
         network=network,
     )
