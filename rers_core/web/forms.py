@@ -1036,11 +1036,20 @@ class EventForm(PortalForm):
         network: Network,
         facilitators: Any,
         can_co_organise: bool = False,
+        neighbours: bool = True,
         **kwargs: Any,
     ) -> None:
+        """``neighbours``: whether the network has neighbouring networks; without any (and
+        an event not already shown to them: a peering ended), the event stays the network's
+        and nobody co-organises it."""
         self.network = network
         super().__init__(*args, **kwargs)
         self.fields["facilitators"].queryset = facilitators
+        if not neighbours and self.initial.get("visibility") != Event.Visibility.FEDERATED:
+            self.fields["visibility"].choices = [
+                (Event.Visibility.NETWORK, capfirst(Event.Visibility.NETWORK.label))
+            ]
+            can_co_organise = False
         # Coordinators decide what the network organises with its neighbours.
         if not can_co_organise:
             del self.fields["co_organised"]

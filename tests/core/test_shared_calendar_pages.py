@@ -27,6 +27,7 @@ from rers_core.testing.factories import MemberFactory
 from rers_federation.models import MirroredObject, Peer
 from tests.conftest import in_english, login
 from tests.core.api_support import assert_error, client_for, net
+from tests.core.neighbours_support import pretend_neighbours
 from tests.core.page_checks import check_page
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -387,7 +388,10 @@ def _form_data(**overrides):
     }
 
 
-def test_only_coordinators_mark_an_event_co_organised(network, facilitator, coordinator):
+def test_only_coordinators_mark_an_event_co_organised(
+    network, facilitator, coordinator, monkeypatch
+):
+    pretend_neighbours(monkeypatch)
     assert 'name="co_organised"' not in check_page(
         _browser(facilitator).get(_url("event_new", network))
     )
@@ -491,3 +495,11 @@ def test_api_own_registrations_show_the_organisers_answer(network, theirs):
     Registration.objects.filter(pk=registration.pk).update(status="refused")
     (row,) = api.get(net(network, "me/registrations/")).json()["results"]
     assert row["status"] == "refused"
+
+
+def test_without_neighbours_an_event_is_the_networks_own(network, coordinator):
+    boss = _browser(coordinator)
+    page = check_page(boss.get(_url("event_new", network)))
+    assert 'name="co_organised"' not in page and 'value="federated"' not in page
+    response = boss.post(_url("event_new", network), _form_data(visibility="federated"))
+    assert response.status_code == 200 and not Event.objects.exists()

@@ -50,6 +50,7 @@ from rers_core.selectors.events import (
 )
 from rers_core.selectors.feeds import member_calendar, network_calendar
 from rers_core.selectors.figures import Month
+from rers_core.selectors.networks import network_has_neighbours
 from rers_core.services.events import (
     attendance_record,
     calendar_token_for,
@@ -679,6 +680,7 @@ def event_new(request: HttpRequest, slug: str) -> HttpResponse:
         network=network,
         facilitators=facilitator_choices(network),
         can_co_organise=permissions.is_coordinator(request.user, network),
+        neighbours=network_has_neighbours(network),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -726,6 +728,7 @@ def event_edit(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
         network=network,
         facilitators=facilitator_choices(network),
         can_co_organise=permissions.is_coordinator(request.user, network),
+        neighbours=network_has_neighbours(network),
         initial=EventForm.initial_from(event),
     )
     if request.method == "POST" and form.is_valid():
