@@ -79,6 +79,6 @@ def test_one_seat_a_waiting_list_and_a_promotion(open_page, network):
     )
     expect(registered).to_contain_text("Personne n’est en attente.")
     registered.get_by_role("button", name="Présent·e Gaston").click()
-    expect(staff.get_by_text("Présence de Gaston notée.")).to_be_visible()
+    expect(staff.get_by_text("Gaston : présence notée.")).to_be_visible()
     guide_picture(staff, "animateur-presences")
     assert Registration.objects.get(member=second).attended is True
