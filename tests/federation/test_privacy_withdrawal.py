@@ -2,6 +2,7 @@
 on either side: the words of their shared listings, and their name at the organiser of a
 neighbour's event, whatever became of that registration."""
 
+import importlib
 import json
 from datetime import timedelta
 
@@ -166,3 +167,41 @@ def test_a_seat_given_up_before_leaving_is_left_once(
     leaves = OutboxActivity.objects.filter(network=other_network, type="Leave")
     assert leaves.count() == 1
     assert Registration.objects.get(event=event).remote_name == ""
+
+
+def test_texts_of_listings_deleted_before_the_logs_forgot_them_are_forgotten_on_upgrade(
+    run, network, other_network, active_peer, author, shared
+):
+    """Migration rers_federation 0006, on the copies a withdrawal left before this rule."""
+    from django.apps import apps
+
+    forget = importlib.import_module(
+        "rers_federation.migrations.0006_forget_old_listing_texts"
+    ).forget_old_listing_texts
+    kept = run(
+        core_listings.listing_create,
+        member=MemberFactory(network=network),
+        acting=None,
+        direction=Listing.Direction.OFFER,
+        kind=Listing.Kind.KNOW_HOW,
+        domain=network.domains.order_by("position").first(),
+        title="Réparer un vélo",
+        visibility=Listing.Visibility.FEDERATED,
+    )
+    run(member_withdraw, member=author, acting=author.user)
+    # As a withdrawal left them before: the words still in both logs.
+    for model, net in ((OutboxActivity, network), (InboxActivity, other_network)):
+        for row in model.objects.filter(network=net, type__in=["Create", "Update"]):
+            obj = row.payload["object"]
+            if obj.get("id") == listing_uri(shared):
+                obj = {k: v for k, v in obj.items() if k != "withdrawn"}
+                row.payload = {**row.payload, "object": {**obj, "name": "T", "content": TEXT}}
+                row.save()
+        assert TEXT in stored(model, net)
+
+    forget(apps, None)
+
+    for model, net in ((OutboxActivity, network), (InboxActivity, other_network)):
+        assert TEXT not in stored(model, net)
+        assert "Réparer un vélo" in stored(model, net)  # a listing still shared keeps its words
+    assert kept.title == "Réparer un vélo"
