@@ -10,7 +10,8 @@ CSRF token, their own listings marked) may go in a cached value.
 The listings version is a random token in the cache, replaced whenever something these
 pages show may have changed in the network: a listing saved or deleted (ours, or a
 neighbour's mirrored here, whichever code path wrote it: the receivers below listen to the
-models), a member (their name, their withdrawal), a domain, the network itself; for every
+models), a member (their name, their withdrawal), a domain, the network itself, a peering
+(whether the filters offer neighbours' listings: rers_federation.apps); for every
 network at once, the search's synonyms (rebuilding the search index). A new token leaves
 every older entry behind, unreachable; they expire after ``LISTINGS_CACHE_SECONDS``
 (``RERS_CORE``). A writer that changes these rows without ``save()`` or ``delete()``

@@ -35,3 +35,17 @@ class RersFederationConfig(AppConfig):
         from rers_federation.selectors import has_active_peer
 
         register_neighbours_check("rers_federation", has_active_peer)
+
+        # Cached pages of listings show the neighbours' filters only while there are some.
+        from django.db.models.signals import post_delete, post_save
+
+        from rers_core.listing_cache import listings_changed
+        from rers_federation.models import Peer
+
+        def on_peer(sender, instance: Peer, **kwargs) -> None:
+            listings_changed(instance.network_id)
+
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(
+                on_peer, sender=Peer, weak=False, dispatch_uid=f"rers_federation.peer.{name}"
+            )

@@ -41,12 +41,6 @@ class SearchBackend:
         mirrored here (True) or to the network's own (False)."""
         raise NotImplementedError
 
-    @staticmethod
-    def _of_origin(qs: QuerySet[Listing], mirrored: bool | None) -> QuerySet[Listing]:
-        if mirrored is None:
-            return qs
-        return qs.exclude(origin_uri="") if mirrored else qs.filter(origin_uri="")
-
     def remove(self, listing_ids: Iterable[int]) -> None:
         ids = list(listing_ids)
         with connection.cursor() as cursor:
@@ -122,17 +116,13 @@ class PostgresBackend(SearchBackend):
         if mirrored is not None:
             # Written out, not a parameter: the planner matches it to the partial index.
             where.append(f"{TABLE}.mirrored" if mirrored else f"NOT {TABLE}.mirrored")
-        return (
-            self._of_origin(qs, mirrored)
-            .extra(
-                select={"search_rank": f"ts_rank({TABLE}.vector, {tsquery})"},
-                select_params=params,
-                tables=[TABLE],
-                where=where,
-                params=params,
-            )
-            .order_by("-search_rank", "-id")
-        )
+        return qs.extra(
+            select={"search_rank": f"ts_rank({TABLE}.vector, {tsquery})"},
+            select_params=params,
+            tables=[TABLE],
+            where=where,
+            params=params,
+        ).order_by("-search_rank", "-id")
 
 
 class SqliteBackend(SearchBackend):
@@ -176,16 +166,14 @@ class SqliteBackend(SearchBackend):
         match = " OR ".join(f'"{t}"' for t in terms)
         # bm25() is lower-is-better; negate it so every backend ranks higher-is-better.
         # The FTS5 table holds no origin: the listings' own column restricts it.
-        return (
-            self._of_origin(qs, mirrored)
-            .extra(
-                select={"search_rank": f"-bm25({TABLE}, {self.WEIGHTS})"},
-                tables=[TABLE],
-                where=[f"{TABLE}.rowid = {LISTING_TABLE}.id", f"{TABLE} MATCH %s"],
-                params=[match],
-            )
-            .order_by("-search_rank", "-id")
-        )
+        if mirrored is not None:
+            qs = qs.exclude(origin_uri="") if mirrored else qs.filter(origin_uri="")
+        return qs.extra(
+            select={"search_rank": f"-bm25({TABLE}, {self.WEIGHTS})"},
+            tables=[TABLE],
+            where=[f"{TABLE}.rowid = {LISTING_TABLE}.id", f"{TABLE} MATCH %s"],
+            params=[match],
+        ).order_by("-search_rank", "-id")
 
 
 _BACKENDS = {b.vendor: b for b in (PostgresBackend(), SqliteBackend())}

@@ -259,3 +259,24 @@ def test_the_site_caches_pages_only_in_a_cache_every_process_shares(
         check=True,
     )
     assert json.loads(result.stdout) == [seconds, f"django.contrib.sessions.backends.{sessions}"]
+
+
+def test_a_peering_shows_on_the_cached_page_at_once(page, network, member):
+    from rers_federation.models import Peer
+
+    ListingFactory(member=member, title="Tricoter une écharpe")
+    assert 'name="scope"' not in page()
+    with CaptureQueriesContext(connection) as cached:
+        page()
+    assert not any("rers_federation_peer" in query["sql"] for query in cached.captured_queries)
+    peer = Peer.objects.create(
+        network=network,
+        document_url="https://b.example/federation/b/",
+        name="RERS B",
+        inbox_url="https://b.example/federation/b/inbox/",
+        fingerprint="SHA256:test",
+        status=Peer.Status.ACTIVE,
+    )
+    assert 'name="scope"' in page()
+    peer.delete()
+    assert 'name="scope"' not in page()

@@ -15,7 +15,7 @@ import csv
 import io
 import re
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -46,6 +46,7 @@ from rers_core.testing.factories import (
 )
 from rers_federation.models import Peer
 from tests.conftest import login
+from tests.core.api_support import make_event
 from tests.core.neighbours_support import pretend_neighbours
 from tests.core.page_checks import check_page
 
@@ -83,19 +84,7 @@ def lonely(network):
 @pytest.fixture
 def workshop(network, facilitator):
     """A collective exchange in three days."""
-    day = timezone.now().astimezone(zoneinfo.ZoneInfo(network.timezone)).date()
-    start = datetime.combine(
-        day + timedelta(days=3), datetime.min.time(), tzinfo=zoneinfo.ZoneInfo(network.timezone)
-    ).replace(hour=14)
-    return event_services.event_create(
-        network=network,
-        acting=facilitator.user,
-        kind="collective_exchange",
-        title="Atelier CV",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        capacity=8,
-    )
+    return make_event(network, facilitator, capacity=8)
 
 
 def _agreed_exchange(network, facilitator, giver, receiver) -> Exchange:

@@ -201,10 +201,11 @@ def _listing_page_with(request: HttpRequest, network, form: ProposeForm) -> Http
         listing = listing_get(network, request.user, raw)
     except NotFound:
         return None
-    if listing_matching_context(request, network, listing)[name] is None:
+    matching = listing_matching_context(request, network, listing)
+    if matching[name] is None:
         return None
     path = reverse("rers_core:listing_detail", args=[network.slug, listing.pk])
-    return listing_page(request, network, listing, **{name: form, "next": path})
+    return listing_page(request, network, listing, matching, **{name: form, "next": path})
 
 
 # --- Lists and detail ----------------------------------------------------------------------

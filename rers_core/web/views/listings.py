@@ -75,21 +75,22 @@ def listing_browse(request: HttpRequest, slug: str) -> HttpResponse:
     network = get_network(slug)
     if not permissions.can_browse(request.user, network):
         return _charter_required(request, network)
-    # Whether the filters offer the neighbouring networks' listings depends on having any.
-    neighbours = network_has_neighbours(network)
     browser = listing_cache.cached(
         network.pk,
-        ("portal", neighbours, request.GET.urlencode()),
-        lambda: _listing_browser(request, network, neighbours=neighbours),
+        ("portal", request.GET.urlencode()),
+        lambda: _listing_browser(request, network),
     )
     return render_page(request, "rers_core/listings.html", {"browser": browser}, network=network)
 
 
-def _listing_browser(request: HttpRequest, network: Network, *, neighbours: bool) -> SafeString:
+def _listing_browser(request: HttpRequest, network: Network) -> SafeString:
     """The filters and one page of the open listings, as HTML. Whoever may browse sees the
     same open listings (a facilitator's other ones, a member's paused ones are not shown
     here), so the HTML is the same for all of them, and cached per address and language
     (a SafeString stays one through the cache)."""
+    # Whether the filters offer the neighbouring networks' listings depends on having any
+    # (a peering's change replaces the cache's version: rers_federation.apps).
+    neighbours = network_has_neighbours(network)
     form = ListingFilterForm(request.GET or None, network=network, neighbours=neighbours)
     filters = form.filters() if form.is_bound else {}
     qs = listing_list(network, request.user).filter(status=Listing.Status.OPEN)
@@ -121,9 +122,14 @@ def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
 
 
 def listing_page(
-    request: HttpRequest, network: Network, listing: Listing, **context: Any
+    request: HttpRequest,
+    network: Network,
+    listing: Listing,
+    matching: dict[str, Any] | None = None,
+    **context: Any,
 ) -> HttpResponse:
-    """A listing's page; ``context`` replaces parts of it (a form sent back with errors)."""
+    """A listing's page; ``matching``: its :func:`listing_matching_context` when already
+    read; ``context`` replaces parts of the page (a form sent back with errors)."""
     return render_page(
         request,
         "rers_core/listing_detail.html",
@@ -132,7 +138,7 @@ def listing_page(
             "can_edit": permissions.can_change_listing(request.user, listing),
             "next": request.get_full_path(),
             # Suggestions, "ask to be put in contact", "I can help" (see views.connections).
-            **listing_matching_context(request, network, listing),
+            **(matching or listing_matching_context(request, network, listing)),
             **context,
         },
         network=network,
